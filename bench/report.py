@@ -1,0 +1,50 @@
+"""Render bench/results.json as docs/performance.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_performance_doc(results: dict, path: Path) -> None:
+    signatures = results["batch_verification"]
+    rates = signatures["rates_per_second"]
+    merkle = results["merkle_inclusion"]
+    checks = results["checks"]
+
+    def mark(name: str) -> str:
+        return "met" if checks[name] else "**not met**"
+
+    text = f"""# Performance
+
+Produced by `make bench` (`bench/run.py`) on {results["measured_at"]}, Python
+{results["machine"]["python"]}, {signatures["cores"]} cores ({results["machine"]["platform"]}).
+Raw figures: `bench/results.json`. Every ratio compares figures measured in the same run, best of
+{signatures["rounds"]} interleaved rounds on freshly signed entries that no cache has seen.
+
+## Batch signature verification (SPEC §3)
+
+| method | verifies/s |
+|---|---:|
+| pure-Python `ecdsa`, plain loop (keys parsed once) | {rates["python_ecdsa"]:,.0f} |
+| native `ledger.verify`, single-process loop | {rates["native_single_process"]:,.0f} |
+| native ceiling = cores × single-process | {signatures["native_ceiling_per_second"]:,.0f} |
+| `ledger.verify_batch`, pool of {signatures["cores"]} processes | {rates["verify_batch"]:,.0f} |
+
+- `verify_batch` / pure-Python `ecdsa`: **{signatures["ratio_vs_python_ecdsa"]:.1f}×**
+  (target ≥ 40×: {mark("verify_batch_vs_python_ecdsa")})
+- `verify_batch` / native ceiling: **{signatures["ratio_vs_native_ceiling"]:.0%}**
+  (target ≥ 80%: {mark("verify_batch_vs_native_ceiling")})
+
+Two processes verifying at once on this machine kind reach about 80% of twice the rate of one
+running alone (shared caches and clock boost), so the native ceiling above is a bound no pool
+can quite reach; the pool's own overhead is the pickling of chunks in the parent.
+
+## Merkle inclusion proofs (RFC 9162) from stored nodes
+
+At {merkle["leaves"]:,} leaves (tree built in {merkle["build_seconds"]:.1f} s), over
+{merkle["samples"]} random indexes: median {merkle["proof_ms_median"]:.3f} ms, p99
+{merkle["proof_ms_p99"]:.3f} ms, max {merkle["proof_ms_max"]:.3f} ms (target < 5 ms:
+{mark("inclusion_proof_ms_at_1m")}).
+"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

@@ -1,0 +1,62 @@
+"""``make bench``: measure the hot paths, write bench/results.json and docs/performance.md.
+
+Figures are compared as ratios measured in the same run: the machines are noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from merkle_bench import inclusion_proof_timing  # noqa: E402
+from report import write_performance_doc  # noqa: E402
+from signatures_bench import batch_verification  # noqa: E402
+
+TARGETS = {
+    "verify_batch_vs_python_ecdsa": 40.0,
+    "verify_batch_vs_native_ceiling": 0.80,
+    "inclusion_proof_ms_at_1m": 5.0,
+}
+
+
+def main() -> int:
+    started = time.perf_counter()
+    print("Batch signature verification (fresh entries, best of interleaved rounds)")
+    signatures = batch_verification()
+    print("Merkle inclusion proofs at 1,000,000 leaves")
+    merkle = inclusion_proof_timing(1_000_000)
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "command": "make bench",
+        "batch_verification": signatures,
+        "merkle_inclusion": merkle,
+        "targets": TARGETS,
+    }
+    checks = {
+        "verify_batch_vs_python_ecdsa": signatures["ratio_vs_python_ecdsa"]
+        >= TARGETS["verify_batch_vs_python_ecdsa"],
+        "verify_batch_vs_native_ceiling": signatures["ratio_vs_native_ceiling"]
+        >= TARGETS["verify_batch_vs_native_ceiling"],
+        "inclusion_proof_ms_at_1m": merkle["proof_ms_max"] < TARGETS["inclusion_proof_ms_at_1m"],
+    }
+    results["checks"] = checks
+    results["seconds"] = time.perf_counter() - started
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_performance_doc(results, HERE.parent / "docs" / "performance.md")
+    for name, passed in checks.items():
+        print(f"{'PASS' if passed else 'FAIL'}  {name}")
+    print(f"wrote bench/results.json and docs/performance.md in {results['seconds']:.0f} s")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Signed command envelopes: what every state change on the platform is.
+
+An envelope ``{type, stream, expected_version, signer, key_id, nonce, created_at, body}`` is
+encoded canonically and signed by the signer's P-256 key. The entry id is the hex SHA-256 of the
+canonical *unsigned* bytes, so no variant of a signature can give the same command a second id.
+
+On the wire a signed command is ``{"envelope": {...}, "signature": "<base64url r||s>"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger import canonical
+from ledger.errors import CanonicalEncodingError, InvalidEnvelope
+from ledger.keys import key_id as compute_key_id
+from ledger.keys import public_key_der
+from ledger.signatures import sign
+
+ENVELOPE_FIELDS = (
+    "type",
+    "stream",
+    "expected_version",
+    "signer",
+    "key_id",
+    "nonce",
+    "created_at",
+    "body",
+)
+_TYPE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+_STREAM = re.compile(r"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_.\-]{1,96}$")
+_SIGNER = re.compile(r"^[A-Za-z0-9_.\-:]{1,64}$")
+_KEY_ID = re.compile(r"^[0-9a-f]{64}$")
+_NONCE = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
+# RFC 3339, UTC ("Z"), seconds and optionally microseconds: one spelling per instant.
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 UTC with microseconds, e.g. ``2026-11-22T01:02:03.000004Z``."""
+    if moment.tzinfo is None:
+        raise InvalidEnvelope("times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse a timestamp in the one accepted spelling; raise ``InvalidEnvelope`` otherwise."""
+    if not isinstance(text, str) or not _TIMESTAMP.match(text):
+        raise InvalidEnvelope(f"not an RFC 3339 UTC timestamp: {text!r}")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidEnvelope(f"not a valid date and time: {text!r}") from None
+
+
+def new_nonce() -> str:
+    """A random nonce of 128 bits, base64url without padding."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+
+
+def b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64decode(text: str) -> bytes:
+    """Strict base64url (no padding) decoding; raises ``InvalidEnvelope``."""
+    if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_\-]*", text):
+        raise InvalidEnvelope("not base64url text")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidEnvelope("not base64url text") from None
+    if b64encode(raw) != text:
+        raise InvalidEnvelope("base64url text is not in canonical form")
+    return raw
+
+
+def validate_envelope(envelope: Any) -> dict:
+    """Check every field's presence and form; return the envelope unchanged."""
+    if not isinstance(envelope, dict) or set(envelope) != set(ENVELOPE_FIELDS):
+        raise InvalidEnvelope(f"an envelope has exactly the fields {', '.join(ENVELOPE_FIELDS)}")
+    checks = (
+        ("type", _TYPE),
+        ("stream", _STREAM),
+        ("signer", _SIGNER),
+        ("key_id", _KEY_ID),
+        ("nonce", _NONCE),
+    )
+    for field, pattern in checks:
+        if not isinstance(envelope[field], str) or not pattern.match(envelope[field]):
+            raise InvalidEnvelope(f"envelope field {field!r} has the wrong form")
+    version = envelope["expected_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise InvalidEnvelope("expected_version must be an integer >= 0")
+    parse_time(envelope["created_at"])
+    if not isinstance(envelope["body"], dict):
+        raise InvalidEnvelope("body must be an object")
+    try:
+        canonical.encode(envelope)
+    except CanonicalEncodingError as exc:
+        raise InvalidEnvelope(str(exc)) from None
+    return envelope
+
+
+@dataclass(frozen=True)
+class SignedCommand:
+    """A validated envelope with its signature; ``message`` is what was signed."""
+
+    envelope: dict
+    signature: bytes
+    message: bytes
+    entry_id: str
+
+    @classmethod
+    def from_parts(cls, envelope: dict, signature: bytes) -> SignedCommand:
+        message = canonical.encode(validate_envelope(envelope))
+        return cls(envelope, signature, message, hashlib.sha256(message).hexdigest())
+
+    @classmethod
+    def from_wire(cls, wire: Any) -> SignedCommand:
+        """Parse ``{"envelope": ..., "signature": ...}``; raise ``InvalidEnvelope``."""
+        if not isinstance(wire, dict) or set(wire) != {"envelope", "signature"}:
+            raise InvalidEnvelope('a signed command is {"envelope": ..., "signature": ...}')
+        return cls.from_parts(wire["envelope"], b64decode(wire["signature"]))
+
+    def to_wire(self) -> dict:
+        return {"envelope": self.envelope, "signature": b64encode(self.signature)}
+
+    def __getattr__(self, field: str) -> Any:
+        # command.stream, command.signer, ... read straight from the envelope
+        if field in ENVELOPE_FIELDS:
+            return self.envelope[field]
+        raise AttributeError(field)
+
+
+def entry_id(envelope: dict) -> str:
+    """Hex SHA-256 of the canonical unsigned envelope."""
+    return hashlib.sha256(canonical.encode(envelope)).hexdigest()
+
+
+def sign_command(
+    private_key,
+    *,
+    type: str,
+    stream: str,
+    expected_version: int,
+    signer: str,
+    body: dict,
+    created_at: datetime | str,
+    nonce: str | None = None,
+) -> SignedCommand:
+    """Build, validate and sign an envelope with ``private_key``.
+
+    >>> from datetime import datetime, UTC
+    >>> from ledger.keys import generate_private_key
+    >>> command = sign_command(generate_private_key(), type="bill.issue",
+    ...     stream="bill:100000000000000000000000000001", expected_version=0,
+    ...     signer="party-1", body={"amount": 100}, created_at=datetime.now(UTC))
+    >>> len(command.entry_id)
+    64
+    """
+    envelope = {
+        "type": type,
+        "stream": stream,
+        "expected_version": expected_version,
+        "signer": signer,
+        "key_id": compute_key_id(public_key_der(private_key)),
+        "nonce": nonce or new_nonce(),
+        "created_at": created_at if isinstance(created_at, str) else format_time(created_at),
+        "body": body,
+    }
+    message = canonical.encode(validate_envelope(envelope))
+    return SignedCommand(envelope, sign(private_key, message), message, entry_id(envelope))

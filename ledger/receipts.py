@@ -1,0 +1,107 @@
+"""Receipts: what the ledger returns for an accepted command, verifiable offline.
+
+The ledger's leaf for an entry is the canonical encoding of its *leaf record*: the signed
+envelope, its signature, and the sequence number and ledger time the ledger assigned. Hashing
+sequence and time into the leaf means a receipt proves them too, not just the command.
+
+A receipt carries the leaf record, the inclusion proof (base64 hashes) and the signed checkpoint
+note it proves against. ``verify_receipt`` needs nothing but the ledger's public note key (and,
+to check the command itself, the signer's public key).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from ledger import canonical
+from ledger.checkpoints import VerifiedCheckpoint, verify_checkpoint
+from ledger.commands import SignedCommand, b64decode, b64encode
+from ledger.errors import InvalidReceipt, LedgerError
+from ledger.merkle import leaf_hash, verify_inclusion
+from ledger.notes import NoteKey
+from ledger.signatures import verify
+
+
+def leaf_record(command: SignedCommand, sequence: int, ledger_time: str) -> dict:
+    return {
+        "envelope": command.envelope,
+        "signature": b64encode(command.signature),
+        "sequence": sequence,
+        "ledger_time": ledger_time,
+    }
+
+
+def leaf_bytes(record: dict) -> bytes:
+    return canonical.encode(record)
+
+
+@dataclass(frozen=True)
+class VerifiedReceipt:
+    entry_id: str
+    sequence: int
+    ledger_time: str
+    command: SignedCommand
+    checkpoint: VerifiedCheckpoint
+
+
+def make_receipt(record: dict, proof: list[bytes], checkpoint_note: str) -> dict:
+    command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
+    return {
+        "entry_id": command.entry_id,
+        "sequence": record["sequence"],
+        "ledger_time": record["ledger_time"],
+        "leaf": record,
+        "inclusion_proof": [base64.b64encode(node).decode() for node in proof],
+        "checkpoint": checkpoint_note,
+    }
+
+
+def verify_receipt(
+    receipt: dict,
+    ledger_key: NoteKey,
+    signer_public_key_der: bytes | None = None,
+    witness_keys: list[NoteKey] = (),
+    min_cosignatures: int = 0,
+) -> VerifiedReceipt:
+    """Check a receipt offline; raise ``InvalidReceipt`` naming what does not hold.
+
+    Checks: the leaf is a well-formed signed command whose id, sequence and time match the
+    receipt; the checkpoint is signed by the ledger (and cosigned as required); the inclusion
+    proof places the leaf at its sequence in the checkpoint's tree; and, when the signer's key is
+    given, the command's signature.
+    """
+    try:
+        record = receipt["leaf"]
+        command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
+        proof = [base64.b64decode(node, validate=True) for node in receipt["inclusion_proof"]]
+        checkpoint = verify_checkpoint(
+            receipt["checkpoint"], ledger_key, list(witness_keys), min_cosignatures
+        )
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise InvalidReceipt(f"malformed receipt: {exc}") from None
+    except LedgerError as exc:
+        raise InvalidReceipt(f"{exc.code}: {exc}") from None
+    if command.entry_id != receipt.get("entry_id"):
+        raise InvalidReceipt("entry id is not the hash of the envelope")
+    if record.get("sequence") != receipt.get("sequence"):
+        raise InvalidReceipt("sequence differs between receipt and leaf")
+    if record.get("ledger_time") != receipt.get("ledger_time"):
+        raise InvalidReceipt("ledger time differs between receipt and leaf")
+    if "sequence" not in record or "ledger_time" not in record:
+        raise InvalidReceipt("malformed receipt: the leaf has no sequence or ledger time")
+    try:
+        leaf = leaf_hash(leaf_bytes(record))
+    except LedgerError as exc:  # e.g. a float smuggled into the leaf record
+        raise InvalidReceipt(f"{exc.code}: {exc}") from None
+    tree = checkpoint.checkpoint
+    if not verify_inclusion(leaf, record["sequence"], tree.tree_size, proof, tree.root_hash):
+        raise InvalidReceipt("inclusion proof does not match the checkpoint")
+    if signer_public_key_der is not None and not verify(
+        signer_public_key_der, command.message, command.signature
+    ):
+        raise InvalidReceipt("command signature does not verify with the signer's key")
+    return VerifiedReceipt(
+        command.entry_id, record["sequence"], record["ledger_time"], command, checkpoint
+    )
