@@ -96,6 +96,8 @@ def chain_problem(blocks: list[SealedBlock], ledger_public_key_der: bytes) -> st
             )
         if previous and header.tree_size < previous.header.tree_size:
             return f"block {header.height}: tree size went backwards"
+        if previous and header.sealed_at < previous.header.sealed_at:
+            return f"block {header.height}: sealed before the block it follows"
         if not verify(ledger_public_key_der, header.canonical_bytes(), block.signature):
             return f"block {header.height}: ledger signature does not verify"
         previous = block

@@ -68,9 +68,10 @@ class NoteKey:
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteKey:
         try:
-            name, key_id_hex, encoded = vkey.split("+")
+            # Split on the first two "+" only: the base64 key data may itself contain "+".
+            name, key_id_hex, encoded = vkey.split("+", 2)
             raw = base64.b64decode(encoded, validate=True)
-        except (ValueError, binascii.Error):
+        except (ValueError, binascii.Error, AttributeError):
             raise InvalidKey("not a verifier key string") from None
         if raw[:1] != b"\x02":
             raise InvalidKey("verifier key is not of signature type 0x02 (ECDSA)")
