@@ -1,0 +1,69 @@
+"""The platform's error contract: every refusal carries a stable string code.
+
+Domain modules raise subclasses of ``PlatformError`` that set ``code``; service entrypoints send
+them to callers as ``CommandRejected`` (code, message, details), whatever the caller's language.
+The gateway maps codes to HTTP statuses in one table. Nothing here imports nameko.
+"""
+
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """Base of every refusal; ``code`` is stable and documented, ``message`` is for people."""
+
+    code = "PLATFORM_ERROR"
+
+    def __init__(self, message: str = "", details: dict | None = None, *, code: str | None = None):
+        self.code = code or type(self).code
+        self.message = message or self.code
+        self.details = details or {}
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class CommandRejected(PlatformError):
+    """What crosses the wire: ``exc_args`` are ``[code, message, details]``.
+
+    A nameko caller gets this class back with ``.code``; a plain AMQP client reads
+    ``error.exc_args[0]`` from the reply.
+    """
+
+    def __init__(self, code: str, message: str = "", details: dict | None = None):
+        super().__init__(message, details, code=code)
+        self.args = (self.code, self.message, self.details)
+
+    @classmethod
+    def from_error(cls, error: Exception) -> CommandRejected:
+        if isinstance(error, CommandRejected):
+            return error
+        code = getattr(error, "code", None)
+        if not isinstance(code, str):
+            return cls("INTERNAL_ERROR", "internal error")
+        details = getattr(error, "details", None)
+        return cls(code, str(error), details if isinstance(details, dict) else {})
+
+
+class ValidationFailed(PlatformError):
+    """Raised when a request's shape is wrong (missing field, wrong type, bad format)."""
+
+    code = "VALIDATION_FAILED"
+
+
+class NotFound(PlatformError):
+    """Raised when the thing asked for does not exist (or the caller may not know it does)."""
+
+    code = "NOT_FOUND"
+
+
+class Forbidden(PlatformError):
+    """Raised when the signer may not perform this act."""
+
+    code = "FORBIDDEN"
+
+
+class Conflict(PlatformError):
+    """Raised when the act lost a race or contradicts current state (e.g. a stream version)."""
+
+    code = "CONFLICT"
