@@ -1,0 +1,65 @@
+"""The ledger as seen from a business service: append signed commands, look up parties, read.
+
+A dependency provider (``LedgerClient()``) over nameko's RPC proxy. Refusals come back as
+``CommandRejected`` with the ledger's stable code (``STREAM_VERSION_CONFLICT``,
+``SIGNATURE_MISMATCH``, ``REPLAY_REFUSED`` …), so a service passes them straight to its caller.
+"""
+
+from __future__ import annotations
+
+import time
+
+from nameko.rpc import RpcProxy
+
+from services.common.errors import CommandRejected
+
+
+class LedgerHandle:
+    """What a worker gets: thin methods over the ledger's RPC API, and a short party cache."""
+
+    PARTY_TTL_SECONDS = 30.0
+
+    def __init__(self, proxy, party_cache: dict):
+        self._ledger = proxy
+        self._parties = party_cache
+
+    def append(self, signed_command: dict) -> dict:
+        """Append one signed command; return its full receipt (or raise CommandRejected)."""
+        return self._ledger.append_one(signed_command)
+
+    def read_entries(self, after: int = -1, limit: int = 1000, stream_prefix: str | None = None):
+        return self._ledger.read_entries(after, limit, stream_prefix)
+
+    def stream_version(self, stream: str) -> int:
+        return self._ledger.stream_version(stream)
+
+    def party(self, party_id: str) -> dict | None:
+        """The party record (kind, name, credit code, keys) or None if not admitted."""
+        cached = self._parties.get(party_id)
+        if cached and time.monotonic() - cached[0] < self.PARTY_TTL_SECONDS:
+            return cached[1]
+        try:
+            record = self._ledger.get_party(party_id)
+        except CommandRejected as exc:
+            if exc.code != "PARTY_UNKNOWN":
+                raise
+            record = None
+        self._parties[party_id] = (time.monotonic(), record)
+        return record
+
+    def party_kind(self, party_id: str) -> str | None:
+        record = self.party(party_id)
+        return record["kind"] if record else None
+
+    def credit_code_of(self, party_id: str) -> str | None:
+        record = self.party(party_id)
+        return record.get("credit_code") if record else None
+
+
+class LedgerClient(RpcProxy):
+    def __init__(self, **options):
+        super().__init__("ledger", **options)
+        self._party_cache: dict = {}
+
+    def get_dependency(self, worker_ctx):
+        return LedgerHandle(super().get_dependency(worker_ctx), self._party_cache)
