@@ -53,7 +53,15 @@ from ledger.merkle import (
     verify_inclusion,
 )
 from ledger.notes import NoteKey
-from ledger.receipts import VerifiedReceipt, leaf_bytes, leaf_record, make_receipt, verify_receipt
+from ledger.receipts import (
+    VerifiedReceipt,
+    compact_receipt,
+    expand_receipt,
+    leaf_bytes,
+    leaf_record,
+    make_receipt,
+    verify_receipt,
+)
 from ledger.signatures import (
     reference_verify,
     require_valid_signature,
@@ -86,10 +94,12 @@ __all__ = [
     "canonical_decode",
     "canonical_encode",
     "chain_problem",
+    "compact_receipt",
     "consistency_proof",
     "cosign",
     "cosignature_line",
     "entry_id",
+    "expand_receipt",
     "format_time",
     "generate_private_key",
     "inclusion_proof",

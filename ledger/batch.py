@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Below this many items per worker, shipping a chunk costs more than it saves.
 MIN_CHUNK = 32
+# Items per message to a worker: small enough that pickling one never stalls the caller.
+MAX_CHUNK = 512
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 _WORKER_MAIN = "from ledger.verify_worker import main; main()"
 
@@ -85,8 +87,11 @@ class VerifierPool:
     caller always gets a complete answer.
     """
 
-    def __init__(self, processes: int | None = None) -> None:
+    def __init__(self, processes: int | None = None, cooperate=lambda: None) -> None:
+        """``cooperate`` is called between chunks sent to the workers; an eventlet service
+        passes ``eventlet.sleep(0)`` so its other greenthreads run while it hands out work."""
         self.processes = processes or _usable_cores()
+        self.cooperate = cooperate
         self._idle: queue.Queue[_Worker] | None = None
         self._start_lock = threading.Lock()
         self._all: list[_Worker] = []
@@ -133,19 +138,30 @@ class VerifierPool:
         return worker
 
     def _verify_across(self, workers: list[_Worker], items: list) -> bytes:
-        size = -(-len(items) // len(workers))
+        """Deal chunks round-robin to the workers, then collect the answers in order.
+
+        A worker answers each chunk as soon as it is verified, so sending and verifying overlap;
+        answers are tiny, so a worker never blocks on its reply while the parent still sends.
+        """
+        per_worker = -(-len(items) // len(workers))
+        size = max(MIN_CHUNK, min(MAX_CHUNK, per_worker))
         chunks = [items[start : start + size] for start in range(0, len(items), size)]
-        sent = [
-            self._try(worker.send, chunk) for worker, chunk in zip(workers, chunks, strict=True)
-        ]
+        assigned = [(workers[n % len(workers)], chunk) for n, chunk in enumerate(chunks)]
+        failed: set[_Worker] = set()
+        for worker, chunk in assigned:
+            if worker not in failed and self._try(worker.send, chunk) is None:
+                failed.add(worker)
+            self.cooperate()
         answers = []
-        for position, (worker, chunk) in enumerate(zip(workers, chunks, strict=True)):
-            answer = self._try(worker.receive) if sent[position] else None
+        for worker, chunk in assigned:
+            answer = None if worker in failed else self._try(worker.receive)
             if answer is None or len(answer) != len(chunk):
-                log.warning("verification worker %s failed; replacing it", worker.process.pid)
+                failed.add(worker)
                 answer = verify_worker.reason_codes(chunk)
-                workers[position] = self._replace(worker)
             answers.append(answer)
+        for worker in failed:
+            log.warning("verification worker %s failed; replacing it", worker.process.pid)
+            workers[workers.index(worker)] = self._replace(worker)
         return b"".join(answers)
 
     @staticmethod
@@ -192,9 +208,15 @@ def verify_batch(items: Sequence, pool: VerifierPool | None = None) -> list[bool
 
 def batch_reasons(items: Sequence, pool: VerifierPool | None = None) -> list[str | None]:
     """One reason per item (``None`` when valid), verified across processes."""
+    pool = pool or _default_pool
     items = list(items)
-    well_formed = [position for position, item in enumerate(items) if _well_formed(item)]
-    codes = (pool or _default_pool).reason_codes([tuple(items[p]) for p in well_formed])
+    well_formed = []
+    for position, item in enumerate(items):
+        if _well_formed(item):
+            well_formed.append(position)
+        if position % MAX_CHUNK == MAX_CHUNK - 1:
+            pool.cooperate()
+    codes = pool.reason_codes([tuple(items[p]) for p in well_formed])
     reasons: list[str | None] = [SIGNATURE_LENGTH] * len(items)
     for position, code in zip(well_formed, codes, strict=True):
         reasons[position] = verify_worker.REASONS[code]
@@ -219,7 +241,12 @@ class EntryVerifier:
         self.verified = 0  # signatures actually checked, for metrics and tests
 
     def verify(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[str | None]:
-        keys = [_cache_key(item) for item in items]
+        cooperate = (self.pool or _default_pool).cooperate
+        keys = []
+        for position, item in enumerate(items):
+            keys.append(_cache_key(item))
+            if position % MAX_CHUNK == MAX_CHUNK - 1:
+                cooperate()
         reasons: list[str | None] = [None] * len(items)
         todo = [position for position, key in enumerate(keys) if key not in self._valid]
         fresh = batch_reasons([items[position] for position in todo], self.pool)

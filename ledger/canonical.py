@@ -14,6 +14,7 @@ so two different byte strings can never carry the same signed meaning.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from ledger.errors import CanonicalEncodingError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _MAX_DEPTH = 32
+_KEY = re.compile(r"[\x20-\x7e]*\Z")
 
 
 def encode(value: Any) -> bytes:
@@ -56,29 +58,34 @@ def digest(value: Any) -> bytes:
     return hashlib.sha256(encode(value)).digest()
 
 
+def encode_validated(value: Any) -> bytes:
+    """Canonical bytes of a value assembled only from parts that already passed ``encode``
+    (a validated envelope plus strings and integers the ledger made): the same codec, without
+    walking the value again on the hot path."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
 def _check(value: Any, path: str, depth: int) -> None:
-    if depth > _MAX_DEPTH:
-        raise CanonicalEncodingError(f"{path}: nested deeper than {_MAX_DEPTH} levels")
-    if value is None or isinstance(value, bool | str):
+    # exact type checks: subclasses (enums, custom ints) have no canonical form either
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return
-    if isinstance(value, int):
+    if kind is int:
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             raise CanonicalEncodingError(f"{path}: integer outside ±(2**53 - 1)")
         return
-    if isinstance(value, float):
-        raise CanonicalEncodingError(f"{path}: floats are not allowed (use integer units)")
-    if isinstance(value, list | tuple):
-        for position, item in enumerate(value):
-            _check(item, f"{path}[{position}]", depth + 1)
-        return
-    if isinstance(value, dict):
+    if depth >= _MAX_DEPTH:
+        raise CanonicalEncodingError(f"{path}: nested deeper than {_MAX_DEPTH} levels")
+    if kind is dict:
         for key, item in value.items():
-            if not isinstance(key, str) or not _is_printable_ascii(key):
+            if type(key) is not str or not _KEY.match(key):
                 raise CanonicalEncodingError(f"{path}: keys must be printable ASCII strings")
             _check(item, f"{path}.{key}", depth + 1)
         return
-    raise CanonicalEncodingError(f"{path}: {type(value).__name__} has no canonical form")
-
-
-def _is_printable_ascii(key: str) -> bool:
-    return key.isascii() and key.isprintable()
+    if kind is list or kind is tuple:
+        for position, item in enumerate(value):
+            _check(item, f"{path}[{position}]", depth + 1)
+        return
+    if kind is float:
+        raise CanonicalEncodingError(f"{path}: floats are not allowed (use integer units)")
+    raise CanonicalEncodingError(f"{path}: {kind.__name__} has no canonical form")

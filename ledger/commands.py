@@ -82,8 +82,8 @@ def b64decode(text: str) -> bytes:
     return raw
 
 
-def validate_envelope(envelope: Any) -> dict:
-    """Check every field's presence and form; return the envelope unchanged."""
+def validate_envelope(envelope: Any) -> bytes:
+    """Check every field's presence and form; return the envelope's canonical bytes."""
     if not isinstance(envelope, dict) or set(envelope) != set(ENVELOPE_FIELDS):
         raise InvalidEnvelope(f"an envelope has exactly the fields {', '.join(ENVELOPE_FIELDS)}")
     checks = (
@@ -103,10 +103,9 @@ def validate_envelope(envelope: Any) -> dict:
     if not isinstance(envelope["body"], dict):
         raise InvalidEnvelope("body must be an object")
     try:
-        canonical.encode(envelope)
+        return canonical.encode(envelope)
     except CanonicalEncodingError as exc:
         raise InvalidEnvelope(str(exc)) from None
-    return envelope
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class SignedCommand:
 
     @classmethod
     def from_parts(cls, envelope: dict, signature: bytes) -> SignedCommand:
-        message = canonical.encode(validate_envelope(envelope))
+        message = validate_envelope(envelope)
         return cls(envelope, signature, message, hashlib.sha256(message).hexdigest())
 
     @classmethod
@@ -176,5 +175,7 @@ def sign_command(
         "created_at": created_at if isinstance(created_at, str) else format_time(created_at),
         "body": body,
     }
-    message = canonical.encode(validate_envelope(envelope))
-    return SignedCommand(envelope, sign(private_key, message), message, entry_id(envelope))
+    message = validate_envelope(envelope)
+    return SignedCommand(
+        envelope, sign(private_key, message), message, hashlib.sha256(message).hexdigest()
+    )

@@ -46,16 +46,40 @@ class VerifiedReceipt:
     checkpoint: VerifiedCheckpoint
 
 
-def make_receipt(record: dict, proof: list[bytes], checkpoint_note: str) -> dict:
-    command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
+def make_receipt(
+    record: dict, proof: list[bytes], checkpoint_note: str, entry_id: str | None = None
+) -> dict:
+    """A receipt for a leaf record; pass ``entry_id`` when the caller already computed it."""
+    if entry_id is None:
+        entry_id = SignedCommand.from_parts(
+            record["envelope"], b64decode(record["signature"])
+        ).entry_id
     return {
-        "entry_id": command.entry_id,
+        "entry_id": entry_id,
         "sequence": record["sequence"],
         "ledger_time": record["ledger_time"],
         "leaf": record,
         "inclusion_proof": [base64.b64encode(node).decode() for node in proof],
         "checkpoint": checkpoint_note,
     }
+
+
+def compact_receipt(receipt: dict) -> dict:
+    """A receipt without what the submitter already holds: its own command and the checkpoint
+    (which a batch answer carries once for all its entries)."""
+    return {key: value for key, value in receipt.items() if key not in ("leaf", "checkpoint")}
+
+
+def expand_receipt(compact: dict, signed_command: dict, checkpoint_note: str) -> dict:
+    """Rebuild a full receipt from a compact one, the command that was sent, and the
+    checkpoint of the batch answer; ``verify_receipt`` then checks it as usual."""
+    record = {
+        "envelope": signed_command["envelope"],
+        "signature": signed_command["signature"],
+        "sequence": compact["sequence"],
+        "ledger_time": compact["ledger_time"],
+    }
+    return {**compact, "leaf": record, "checkpoint": checkpoint_note}
 
 
 def verify_receipt(

@@ -2,8 +2,9 @@
 
 It reads pickled chunks of ``(public_key_der, message, signature)`` from the socket inherited
 as file descriptor FD and answers each chunk with one reason byte per item (0 = valid, see
-``REASONS``). It exits when the socket closes. It runs with a lower scheduling priority so the
-service process that feeds it — an eventlet hub answering RPCs — keeps the CPU it needs.
+``REASONS``). It exits when the socket closes. It runs at idle scheduling priority so the
+service process that feeds it — an eventlet hub answering RPCs — keeps the CPU it needs, and so
+do the broker and the database it talks to.
 
 Pickle is safe here: only the parent that spawned this process can write to the socket, and it
 pickles nothing but tuples of bytes.
@@ -72,8 +73,17 @@ def serve(sock: socket.socket) -> None:
             return
 
 
+def _yield_cpu_to_everything_else() -> None:
+    """Verification is batch work: run only when the service, broker and database do not want
+    the CPU (SCHED_IDLE on Linux; a plain lower priority elsewhere)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(10)
+
+
 def main() -> None:
-    os.nice(5)
+    _yield_cpu_to_everything_else()
     sock = socket.socket(fileno=int(sys.argv[1]))
     sock.setblocking(True)  # an eventlet parent hands over a non-blocking socket
     serve(sock)

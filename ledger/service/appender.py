@@ -1,0 +1,374 @@
+"""Committing signed commands: one PostgreSQL transaction per group of appends.
+
+Signatures are verified before this point (outside any lock, across processes). Here, under a
+transaction-scoped advisory lock that serialises every writer of this ledger (replicas
+included), each command is checked in order — idempotent re-submission, nonce replay, time
+window, the signer's key at this sequence, the stream version, membership rules — and the
+accepted ones get a sequence number and the ledger time, become leaves of the Merkle tree, and
+are covered by a freshly signed checkpoint; blocks are sealed every ``block_size`` entries.
+Nothing is acknowledged before the transaction commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Text, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from ledger import canonical
+from ledger.blocks import BlockHeader, SealedBlock, next_header, seal_block
+from ledger.checkpoints import Checkpoint, sign_checkpoint
+from ledger.commands import SignedCommand, format_time, parse_time
+from ledger.membership import (
+    MEMBERSHIP_TYPES,
+    MembershipError,
+    Party,
+    PartyKey,
+    apply_membership,
+    decide_membership,
+    signing_problem,
+)
+from ledger.merkle import store_inclusion_proof, store_root
+from ledger.receipts import compact_receipt, leaf_record, make_receipt
+from ledger.service.merkle_store import PostgresMerkleStore
+from ledger.service.models import (
+    blocks,
+    bulk_insert,
+    checkpoints,
+    entries,
+    parties,
+    party_keys,
+)
+
+LEDGER_LOCK = 0x6C6564676572  # "ledger": the advisory lock every writer takes
+
+
+@dataclass
+class Refusal:
+    code: str
+    message: str
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+@dataclass
+class Outcome:
+    """One command's verdict: a receipt, or a refusal."""
+
+    receipt: dict | None = None
+    refusal: Refusal | None = None
+    sequence: int | None = None
+    duplicate: bool = False
+    entry_id: str | None = None
+
+    def to_dict(self, compact: bool = False) -> dict:
+        """The verdict; ``compact`` leaves out the leaf and checkpoint (a batch answer carries
+        the checkpoint once; the submitter holds its own command)."""
+        if self.refusal is not None:
+            return {"ok": False, "error": self.refusal.to_dict()}
+        receipt = compact_receipt(self.receipt) if compact else self.receipt
+        return {"ok": True, "duplicate": self.duplicate, "receipt": receipt}
+
+
+@dataclass
+class LedgerSettings:
+    origin: str
+    ledger_key: object  # ec.EllipticCurvePrivateKey
+    window: timedelta = timedelta(minutes=5)
+    block_size: int = 1000
+
+
+@dataclass
+class _Batch:
+    """What one commit learns and writes, kept together while the lock is held."""
+
+    connection: object
+    head: int
+    ledger_time: datetime
+    parties: dict[str, Party]
+    keys: dict[str, PartyKey]
+    existing: dict[str, int]
+    used_nonces: set[tuple[str, str]]
+    versions: dict[str, int]
+    rows: list[dict] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    committed: list[dict] = field(default_factory=list)
+
+
+class Appender:
+    """``cooperate`` is called every few dozen entries during long loops: the service passes
+    ``eventlet.sleep(0)`` so a 10,000-entry commit never freezes its other greenthreads."""
+
+    def __init__(self, settings: LedgerSettings, cooperate=lambda: None):
+        self.settings = settings
+        self.cooperate = cooperate
+
+    def commit(self, connection, commands: list[SignedCommand], now: datetime):
+        """Decide and write ``commands``; return (outcomes, committed entries, checkpoint note).
+
+        ``connection`` is inside a transaction the caller commits; outcomes are final only then.
+        """
+        connection.execute(select(func.pg_advisory_xact_lock(LEDGER_LOCK)))
+        batch = self._load(connection, commands, now)
+        outcomes = []
+        for position, command in enumerate(commands):
+            outcomes.append(self._decide(batch, command))
+            if position % 32 == 31:
+                self.cooperate()
+        store = PostgresMerkleStore(connection, batch.head, self.cooperate)
+        note = self._write(batch, store)
+        self._attach_receipts(batch, store, note, outcomes)
+        return outcomes, batch.committed, note
+
+    # -- loading what the decisions need -------------------------------------------------
+
+    def _load(self, connection, commands: list[SignedCommand], now: datetime) -> _Batch:
+        head, last_time = connection.execute(
+            select(
+                func.coalesce(func.max(entries.c.sequence) + 1, 0), func.max(entries.c.ledger_time)
+            )
+        ).one()
+        ledger_time = max(now, last_time) if last_time else now
+        streams = {command.stream for command in commands}
+        versions = dict(
+            connection.execute(
+                select(entries.c.stream, func.max(entries.c.stream_version) + 1)
+                .where(entries.c.stream == _any(streams))
+                .group_by(entries.c.stream)
+            ).all()
+        )
+        ids = [command.entry_id for command in commands]
+        existing = dict(
+            connection.execute(
+                select(entries.c.entry_id, entries.c.sequence).where(
+                    entries.c.entry_id == _any(ids)
+                )
+            ).all()
+        )
+        pairs = {(command.signer, command.nonce) for command in commands}
+        candidates = connection.execute(
+            select(entries.c.signer, entries.c.nonce).where(
+                entries.c.nonce == _any({nonce for _, nonce in pairs}),
+                entries.c.signer == _any({signer for signer, _ in pairs}),
+            )
+        )
+        used = {tuple(row) for row in candidates} & pairs
+        party_views, key_views = load_membership(connection)
+        return _Batch(
+            connection, head, ledger_time, party_views, key_views, existing, used, versions
+        )
+
+    # -- deciding each command -------------------------------------------------------------
+
+    def _decide(self, batch: _Batch, command: SignedCommand) -> Outcome:
+        if command.entry_id in batch.existing:
+            sequence = batch.existing[command.entry_id]
+            return Outcome(sequence=sequence, duplicate=True, entry_id=command.entry_id)
+        refusal = self._refusal(batch, command)
+        if refusal is not None:
+            return Outcome(refusal=refusal)
+        sequence = batch.head + len(batch.rows)
+        if command.type in MEMBERSHIP_TYPES:
+            try:
+                change = decide_membership(command, sequence, batch.parties, batch.keys)
+            except MembershipError as exc:
+                return Outcome(refusal=Refusal(exc.code, str(exc)))
+            apply_membership(change, sequence, batch.parties, batch.keys)
+            self._write_membership(batch.connection, change, sequence)
+        self._accept(batch, command, sequence)
+        return Outcome(sequence=sequence, entry_id=command.entry_id)
+
+    def _refusal(self, batch: _Batch, command: SignedCommand) -> Refusal | None:
+        if (command.signer, command.nonce) in batch.used_nonces:
+            return Refusal("REPLAY_REFUSED", "this signer has already used this nonce")
+        created = parse_time(command.created_at)
+        if abs(created - batch.ledger_time) > self.settings.window:
+            return Refusal(
+                "OUTSIDE_TIME_WINDOW",
+                f"created_at must be within {self.settings.window} of ledger time",
+                {"ledger_time": format_time(batch.ledger_time)},
+            )
+        if command.stream.startswith("party:") and command.type not in MEMBERSHIP_TYPES:
+            return Refusal("STREAM_RESERVED", "party streams hold membership entries only")
+        if not _is_bootstrap(batch, command):
+            problem = signing_problem(command, batch.head + len(batch.rows), batch.keys)
+            if problem is not None:
+                return Refusal(problem, "the signer may not sign with this key now")
+        current = batch.versions.get(command.stream, 0)
+        if command.expected_version != current:
+            return Refusal(
+                "STREAM_VERSION_CONFLICT",
+                "another entry already holds this stream version",
+                {
+                    "stream": command.stream,
+                    "expected_version": command.expected_version,
+                    "current_version": current,
+                },
+            )
+        return None
+
+    def _accept(self, batch: _Batch, command: SignedCommand, sequence: int) -> None:
+        ledger_time = format_time(batch.ledger_time)
+        record = leaf_record(command, sequence, ledger_time)
+        batch.records.append(record)
+        batch.versions[command.stream] = command.expected_version + 1
+        batch.used_nonces.add((command.signer, command.nonce))
+        batch.existing[command.entry_id] = sequence
+        batch.rows.append(
+            {
+                "sequence": sequence,
+                "entry_id": command.entry_id,
+                "stream": command.stream,
+                "stream_version": command.expected_version,
+                "type": command.type,
+                "signer": command.signer,
+                "key_id": command.key_id,
+                "nonce": command.nonce,
+                "ledger_time": batch.ledger_time,
+                "leaf": canonical.encode_validated(record),
+            }
+        )
+        batch.committed.append({"sequence": sequence, "entry_id": command.entry_id, **record})
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write(self, batch: _Batch, store: PostgresMerkleStore) -> str:
+        connection = batch.connection
+        if batch.rows:
+            bulk_insert(connection, entries, batch.rows)
+            store.append_leaves([row["leaf"] for row in batch.rows])
+            note = self._new_checkpoint(connection, store, batch.ledger_time)
+            self._seal_if_due(connection, store, batch.ledger_time)
+            return note
+        return latest_checkpoint_note(connection) or ""
+
+    def _new_checkpoint(self, connection, store: PostgresMerkleStore, now: datetime) -> str:
+        size = store.size()
+        checkpoint = Checkpoint(self.settings.origin, size, store_root(store))
+        note = sign_checkpoint(checkpoint, self.settings.ledger_key)
+        connection.execute(insert(checkpoints).values(tree_size=size, note=note, created_at=now))
+        return note
+
+    def _seal_if_due(self, connection, store, now: datetime, force: bool = False) -> None:
+        last = last_block(connection)
+        sealed_size = last.header.tree_size if last else 0
+        due = store.size() - sealed_size >= self.settings.block_size
+        if store.size() > sealed_size and (due or force):
+            header = next_header(last, store.size(), store_root(store), format_time(now))
+            block = seal_block(header, self.settings.ledger_key)
+            connection.execute(
+                insert(blocks).values(
+                    height=header.height,
+                    tree_size=header.tree_size,
+                    header=header.canonical_bytes(),
+                    signature=block.signature,
+                )
+            )
+
+    def seal_pending(self, connection, now: datetime) -> None:
+        """Seal whatever is not yet in a block (the timer calls this every T ms)."""
+        connection.execute(select(func.pg_advisory_xact_lock(LEDGER_LOCK)))
+        size = connection.scalar(select(func.coalesce(func.max(entries.c.sequence) + 1, 0)))
+        store = PostgresMerkleStore(connection, size)
+        last = last_block(connection)
+        now = max(now, parse_time(last.header.sealed_at)) if last else now
+        self._seal_if_due(connection, store, now, force=True)
+
+    @staticmethod
+    def _write_membership(connection, change, sequence: int) -> None:
+        if change.party is not None:
+            party = change.party
+            connection.execute(
+                insert(parties).values(
+                    party_id=party.party_id,
+                    kind=party.kind,
+                    name=party.name,
+                    credit_code=party.credit_code,
+                    admitted_sequence=sequence,
+                )
+            )
+        for key in change.new_keys:
+            connection.execute(
+                insert(party_keys).values(
+                    key_id=key.key_id,
+                    party_id=key.party_id,
+                    public_key=key.public_key,
+                    registered_sequence=sequence,
+                )
+            )
+        for revoked in change.revoked_key_ids:
+            connection.execute(
+                update(party_keys)
+                .where(party_keys.c.key_id == revoked)
+                .values(revoked_sequence=sequence)
+            )
+
+    # -- receipts --------------------------------------------------------------------------
+
+    def _attach_receipts(self, batch, store, note, outcomes) -> None:
+        by_sequence = {record["sequence"]: record for record in batch.records}
+        for position, outcome in enumerate(outcomes):
+            if position % 32 == 31:
+                self.cooperate()
+            if outcome.sequence is None:
+                continue
+            record = by_sequence.get(outcome.sequence) or read_record(
+                batch.connection, outcome.sequence
+            )
+            proof = store_inclusion_proof(store, outcome.sequence)
+            outcome.receipt = make_receipt(record, proof, note, outcome.entry_id)
+
+
+def _any(values):
+    """``= ANY(:array)``: one array parameter instead of thousands of IN placeholders."""
+    return any_(bindparam(None, list(values), type_=ARRAY(Text)))
+
+
+def _is_bootstrap(batch: _Batch, command: SignedCommand) -> bool:
+    return not batch.parties and command.type == "party.admit"
+
+
+def load_membership(connection) -> tuple[dict[str, Party], dict[str, PartyKey]]:
+    party_views = {
+        row.party_id: Party(
+            row.party_id, row.kind, row.name, row.credit_code, row.admitted_sequence
+        )
+        for row in connection.execute(select(parties))
+    }
+    key_views = {
+        row.key_id: PartyKey(
+            row.key_id,
+            row.party_id,
+            bytes(row.public_key),
+            row.registered_sequence,
+            row.revoked_sequence,
+        )
+        for row in connection.execute(select(party_keys))
+    }
+    return party_views, key_views
+
+
+def read_record(connection, sequence: int) -> dict:
+    leaf = connection.scalar(select(entries.c.leaf).where(entries.c.sequence == sequence))
+    return canonical.decode(bytes(leaf))
+
+
+def latest_checkpoint_note(connection, tree_size: int | None = None) -> str | None:
+    query = select(checkpoints.c.note).order_by(checkpoints.c.tree_size.desc()).limit(1)
+    if tree_size is not None:
+        query = select(checkpoints.c.note).where(checkpoints.c.tree_size == tree_size)
+    return connection.scalar(query)
+
+
+def last_block(connection) -> SealedBlock | None:
+    row = connection.execute(
+        select(blocks.c.header, blocks.c.signature).order_by(blocks.c.height.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    header = BlockHeader.from_dict(canonical.decode(bytes(row.header)))
+    return SealedBlock(header, bytes(row.signature))

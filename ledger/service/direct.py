@@ -1,0 +1,38 @@
+"""Appending without the broker: the operator's bootstrap and offline tools use this path.
+
+Same checks as the service (signatures in batch, then the commit rules), same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from ledger.batch import batch_reasons
+from ledger.commands import SignedCommand
+from ledger.service.appender import Appender, LedgerSettings, Outcome, Refusal
+from ledger.service.intake import _bootstrap_key
+from ledger.service.models import party_keys
+
+
+def append_direct(engine, settings: LedgerSettings, commands: list[SignedCommand], now=None):
+    """Verify and commit ``commands``; return their outcomes."""
+    now = now or datetime.now(UTC)
+    with engine.begin() as connection:
+        keys = dict(connection.execute(select(party_keys.c.key_id, party_keys.c.public_key)).all())
+        triples = [
+            (
+                bytes(keys[c.key_id]) if c.key_id in keys else _bootstrap_key(c) or b"",
+                c.message,
+                c.signature,
+            )
+            for c in commands
+        ]
+        reasons = batch_reasons(triples)
+        valid = [c for c, reason in zip(commands, reasons, strict=True) if reason is None]
+        outcomes, _, _ = Appender(settings).commit(connection, valid, now) if valid else ([], 0, 0)
+    results, accepted = [], iter(outcomes)
+    for reason in reasons:
+        results.append(next(accepted) if reason is None else Outcome(refusal=Refusal(reason, "")))
+    return results

@@ -1,0 +1,105 @@
+"""Operator tasks behind the CLI: settings from config, bootstrap, evidence export, RPC proxy."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from ledger.commands import b64encode, entry_id, sign_command
+from ledger.keys import public_key_der, read_private_key
+from ledger.notes import NoteKey
+from ledger.service import reads
+from ledger.service.appender import LedgerSettings, read_record
+from ledger.service.models import parties, party_keys
+from services.common.migrate import upgrade
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def ledger_settings(config: dict) -> LedgerSettings:
+    return LedgerSettings(
+        origin=config.get("LEDGER_ORIGIN", "billchain.local/ledger"),
+        ledger_key=read_private_key(config["LEDGER_KEY_FILE"]),
+        window=timedelta(seconds=int(config.get("LEDGER_WINDOW_SECONDS", 300))),
+        block_size=int(config.get("LEDGER_BLOCK_SIZE", 1000)),
+    )
+
+
+def note_key(settings: LedgerSettings) -> NoteKey:
+    return NoteKey.of(settings.origin, settings.ledger_key)
+
+
+def migrate(config: dict) -> None:
+    upgrade(MIGRATIONS, config["DATABASE_URL"], "ledger")
+
+
+def bootstrap(config: dict) -> str:
+    """Migrate, then admit the operator with its own key if the ledger is empty (idempotent)."""
+    from ledger.service.direct import append_direct
+
+    migrate(config)
+    engine = create_engine(config["DATABASE_URL"])
+    with engine.connect() as connection:
+        if connection.scalar(select(parties.c.party_id).limit(1)) is not None:
+            engine.dispose()
+            return "ledger already bootstrapped"
+    operator_key = read_private_key(config["OPERATOR_KEY_FILE"])
+    operator_id = config.get("OPERATOR_PARTY_ID", "operator")
+    command = sign_command(
+        operator_key,
+        type="party.admit",
+        stream=f"party:{operator_id}",
+        expected_version=0,
+        signer=operator_id,
+        body={
+            "party_id": operator_id,
+            "kind": "operator",
+            "name": config.get("OPERATOR_NAME", "Platform operator"),
+            "public_key": b64encode(public_key_der(operator_key)),
+        },
+        created_at=datetime.now(UTC),
+    )
+    (outcome,) = append_direct(engine, ledger_settings(config), [command])
+    engine.dispose()
+    if outcome.refusal:
+        raise SystemExit(f"bootstrap refused: {outcome.refusal.to_dict()}")
+    return f"operator {operator_id} admitted at sequence {outcome.sequence}"
+
+
+def export_bundle(config: dict, sequences: list[int]) -> dict:
+    """Receipts for the chosen entries against the latest checkpoint, with the signers' keys."""
+    engine = create_engine(config["DATABASE_URL"])
+    settings = ledger_settings(config)
+    with engine.connect() as connection:
+        latest = reads.checkpoint(connection)
+        receipts, keys = [], {}
+        for sequence in sequences:
+            record = read_record(connection, sequence)
+            receipt = reads.receipt(connection, entry_id(record["envelope"]), latest["tree_size"])
+            receipts.append(receipt)
+            key_id = record["envelope"]["key_id"]
+            der = connection.scalar(
+                select(party_keys.c.public_key).where(party_keys.c.key_id == key_id)
+            )
+            keys[key_id] = b64encode(bytes(der))
+    engine.dispose()
+    return {
+        "format": "billchain-evidence/v1",
+        "ledger_vkey": note_key(settings).vkey(),
+        "checkpoint": latest["note"],
+        "receipts": receipts,
+        "public_keys": keys,
+    }
+
+
+@contextmanager
+def rpc_proxy(config: dict):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
+
+    with ClusterRpcProxy({**NAMEKO_SERIALIZER_CONFIG, **config}, timeout=30) as rpc:
+        yield rpc
