@@ -1,0 +1,252 @@
+"""Append-only storage, the independent audit, evidence bundles and witnesses."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ledger_factories import Signer, admission, stream
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from ledger import NoteKey, generate_private_key, read_private_key, save_private_key
+from ledger.bundle import verify_bundle
+from ledger.checkpoints import Checkpoint, sign_checkpoint
+from ledger.commands import SignedCommand
+from ledger.service.audit import audit
+from ledger.service.direct import append_direct
+from ledger.service.operations import bootstrap, export_bundle, ledger_settings, note_key
+from ledger.witness import WitnessRefusal, WitnessState, run_once, witness_checkpoint
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def small_ledger(database_factory, key_dir):
+    """A ledger of its own (bootstrapped, 1 enterprise, 30 entries), written without the
+    broker: tests here tamper with it."""
+    config = {
+        "DATABASE_URL": database_factory("audit"),
+        "LEDGER_KEY_FILE": str(key_dir / "ledger.pem"),
+        "OPERATOR_KEY_FILE": str(key_dir / "operator.pem"),
+        "OPERATOR_PARTY_ID": "operator",
+        "LEDGER_BLOCK_SIZE": 8,
+    }
+    bootstrap(config)
+    engine = create_engine(config["DATABASE_URL"])
+    settings = ledger_settings(config)
+    operator = Signer("operator", read_private_key(key_dir / "operator.pem"))
+    wire, party = admission(operator)
+    (admitted,) = append_direct(engine, settings, [SignedCommand.from_wire(wire)])
+    assert admitted.refusal is None
+    commands = [party.command("trade.note", stream(), 0, {"n": n}) for n in range(30)]
+    for start in range(0, len(commands), 7):
+        outcomes = append_direct(engine, settings, commands[start : start + 7])
+        assert all(outcome.refusal is None for outcome in outcomes)
+    yield config, engine, note_key(settings).vkey()
+    engine.dispose()
+
+
+def test_a_clean_ledger_passes_the_audit(small_ledger):
+    config, _, vkey = small_ledger
+    report = audit(config["DATABASE_URL"], vkey, progress=lambda line: None)
+    assert report.ok, report.problems
+    assert report.entries == 32
+    assert report.signatures_verified == 32
+    assert report.blocks >= 3
+    assert report.checkpoints >= 5
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger.entries SET type = 'x' WHERE sequence = 3",
+        "DELETE FROM ledger.entries WHERE sequence = 3",
+        "TRUNCATE ledger.entries CASCADE",
+        "UPDATE ledger.merkle_nodes SET hash = '\\x00' WHERE level = 0 AND index = 3",
+        "DELETE FROM ledger.checkpoints",
+        "DELETE FROM ledger.blocks",
+    ],
+)
+def test_postgresql_refuses_to_change_ledger_tables(small_ledger, statement):
+    _, engine, _ = small_ledger
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text(statement))
+
+
+def _tamper(engine, sql: str, **parameters) -> None:
+    """What a rogue superuser could do: switch the trigger off, change a row, switch it on."""
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE ledger.entries DISABLE TRIGGER USER"))
+        connection.execute(text(sql), parameters)
+        connection.execute(text("ALTER TABLE ledger.entries ENABLE TRIGGER USER"))
+
+
+def test_the_audit_names_an_entry_altered_behind_the_triggers(small_ledger):
+    config, engine, vkey = small_ledger
+    _tamper(
+        engine,
+        "UPDATE ledger.entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), "
+        ":old, :new), 'UTF8') WHERE sequence = 19",
+        old='"n":17',
+        new='"n":71',
+    )
+    report = audit(config["DATABASE_URL"], vkey, progress=lambda line: None)
+    assert not report.ok
+    assert report.first_bad_sequence == 19
+    assert any("entry 19" in problem for problem in report.problems)
+
+
+def test_the_audit_command_exits_non_zero_and_names_the_first_bad_entry(small_ledger):
+    config, engine, vkey = small_ledger
+    _tamper(engine, "DELETE FROM ledger.entries WHERE sequence = 11")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledger",
+            "verify",
+            "--database-url",
+            config["DATABASE_URL"],
+            "--vkey",
+            vkey,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "FIRST BAD ENTRY: sequence 11" in result.stdout
+
+
+def test_the_audit_command_passes_a_clean_ledger(small_ledger):
+    config, _, vkey = small_ledger
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledger",
+            "verify",
+            "--database-url",
+            config["DATABASE_URL"],
+            "--vkey",
+            vkey,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "LEDGER VERIFIED" in result.stdout
+
+
+def test_an_evidence_bundle_verifies_offline_and_a_tampered_one_does_not(small_ledger, tmp_path):
+    config, _, vkey = small_ledger
+    bundle = export_bundle(config, [1, 5, 20])
+    assert verify_bundle(bundle, pinned_vkey=vkey).ok
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    result = subprocess.run(
+        [sys.executable, "-m", "ledger", "verify-bundle", str(path), "--vkey", vkey],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "BUNDLE VERIFIED: 3 entries" in result.stdout
+    bundle["receipts"][1]["leaf"]["envelope"]["body"]["n"] = 999
+    report = verify_bundle(bundle, pinned_vkey=vkey)
+    assert not report.ok
+    assert "receipt 1" in report.problems[0]
+    assert not verify_bundle(bundle, pinned_vkey=NoteKey.of("x", generate_private_key()).vkey()).ok
+
+
+# -- witnesses ------------------------------------------------------------------------------
+
+
+def test_a_witness_cosigns_and_the_checkpoint_shows_its_cosignature(rpc, admit, tmp_path):
+    from ledger import verify_checkpoint
+
+    bank = admit("bank")
+    vkey = rpc.ledger.public_info()["vkey"]
+    state = tmp_path / "witness.json"
+    run_once(rpc, state, bank.party_id, bank.key, vkey)
+    rpc.ledger.append([bank.wire("trade.note", stream(), 0, {"n": 1})])
+    cosigned = run_once(rpc, state, bank.party_id, bank.key, vkey)
+    witness_key = NoteKey.of(bank.party_id, bank.key)
+    verified = verify_checkpoint(
+        cosigned["note"], NoteKey.from_vkey(vkey), [witness_key], min_cosignatures=1
+    )
+    assert bank.party_id in verified.cosigners()
+    assert WitnessState.load(state).tree_size == verified.checkpoint.tree_size
+
+
+def test_a_witness_refuses_a_split_view_and_a_shrunk_tree(rpc, admit, key_dir):
+    bank = admit("bank")
+    log_key = NoteKey.from_vkey(rpc.ledger.public_info()["vkey"])
+    latest = rpc.ledger.get_checkpoint()
+    seen = Checkpoint.parse(latest["note"].split("\n\n")[0] + "\n")
+    state = WitnessState(seen.tree_size, __import__("base64").b64encode(seen.root_hash).decode())
+    ledger_key = read_private_key(key_dir / "ledger.pem")
+    forked = sign_checkpoint(Checkpoint(seen.origin, seen.tree_size, bytes(32)), ledger_key)
+    with pytest.raises(WitnessRefusal) as refused:
+        witness_checkpoint(state, forked, log_key, lambda a, b: [], bank.party_id, bank.key)
+    assert refused.value.code == "SPLIT_VIEW"
+    older = sign_checkpoint(Checkpoint(seen.origin, seen.tree_size - 1, bytes(32)), ledger_key)
+    with pytest.raises(WitnessRefusal):
+        witness_checkpoint(state, older, log_key, lambda a, b: [], bank.party_id, bank.key)
+    grown = sign_checkpoint(Checkpoint(seen.origin, seen.tree_size + 5, bytes(32)), ledger_key)
+    with pytest.raises(WitnessRefusal) as refused:
+        witness_checkpoint(state, grown, log_key, lambda a, b: [bytes(32)], bank.party_id, bank.key)
+    assert refused.value.code == "SPLIT_VIEW"
+
+
+def test_the_ledger_refuses_a_cosignature_from_someone_else(rpc, admit):
+    from services.common.errors import CommandRejected
+
+    bank, impostor = admit("bank"), admit("bank")
+    latest = rpc.ledger.get_checkpoint()
+    from ledger import cosignature_line
+
+    line = cosignature_line(latest["note"], bank.party_id, impostor.key)
+    with pytest.raises(CommandRejected) as refused:
+        rpc.ledger.add_cosignature(latest["tree_size"], bank.party_id, line)
+    assert refused.value.code == "COSIGNATURE_REFUSED"
+
+
+def test_the_witness_command_line_cosigns(rpc, admit, ledger_config, tmp_path):
+    import yaml
+
+    bank = admit("bank")
+    key_file = tmp_path / "bank.pem"
+    save_private_key(bank.key, key_file)
+    config_file = tmp_path / "config.yml"
+    config_file.write_text(yaml.safe_dump(ledger_config))
+    vkey = rpc.ledger.public_info()["vkey"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledger",
+            "witness",
+            "--config",
+            str(config_file),
+            "--name",
+            bank.party_id,
+            "--key",
+            str(key_file),
+            "--state",
+            str(tmp_path / "state.json"),
+            "--vkey",
+            vkey,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cosigned checkpoint at tree size" in result.stdout
