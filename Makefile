@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint format bench clean
+.PHONY: venv services test lint format bench run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,16 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+services:
+	deploy/local/services.sh
+
+test: lint services
 	$(VENV)/bin/pytest
 
-bench: $(STAMP)
+run: $(STAMP)
+	deploy/local/run.sh
+
+bench: $(STAMP) services
 	$(PY) bench/run.py
 
 clean:

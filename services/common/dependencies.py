@@ -55,7 +55,7 @@ class Redis(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.prefix = config.get("REDIS_PREFIX", "billchain:")
+        self.prefix = config.get("REDIS_PREFIX", "billchain.")
         self.url = config["REDIS_URL"]
 
     def start(self):
@@ -86,7 +86,7 @@ class Clock(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.mode = config.get("CLOCK", "system")
-        self.prefix = config.get("REDIS_PREFIX", "billchain:")
+        self.prefix = config.get("REDIS_PREFIX", "billchain.")
         self.url = config.get("REDIS_URL")
 
     def start(self):

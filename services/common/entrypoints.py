@@ -13,7 +13,8 @@ import uuid
 from nameko.exceptions import registry
 from nameko.rpc import Rpc
 
-from services.common.errors import CommandRejected
+from ledger.errors import LedgerError
+from services.common.errors import CommandRejected, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def to_wire_error(exc: BaseException) -> CommandRejected:
 class PlatformRpc(Rpc):
     def __init__(self, expected_exceptions=(), sensitive_arguments=(), **kwargs):
         super().__init__(
-            expected_exceptions=expected_exceptions or (CommandRejected,),
+            # refusals are answers, not faults: nameko logs only unexpected errors
+            expected_exceptions=expected_exceptions or (PlatformError, LedgerError),
             sensitive_arguments=sensitive_arguments,
             **kwargs,
         )

@@ -27,10 +27,12 @@ class CommandRejected(PlatformError):
     """What crosses the wire: ``exc_args`` are ``[code, message, details]``.
 
     A nameko caller gets this class back with ``.code``; a plain AMQP client reads
-    ``error.exc_args[0]`` from the reply.
+    ``error.exc_args[0]`` from the reply. ``details`` values travel as strings (nameko
+    stringifies exception arguments), so they are made strings here for every caller alike.
     """
 
     def __init__(self, code: str, message: str = "", details: dict | None = None):
+        details = {str(key): _text(value) for key, value in (details or {}).items()}
         super().__init__(message, details, code=code)
         self.args = (self.code, self.message, self.details)
 
@@ -67,3 +69,13 @@ class Conflict(PlatformError):
     """Raised when the act lost a race or contradicts current state (e.g. a stream version)."""
 
     code = "CONFLICT"
+
+
+def _text(value) -> str | list | dict:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_text(item) for item in value]
+    return str(value)

@@ -43,7 +43,7 @@ class LedgerHandle:
         except CommandRejected as exc:
             if exc.code != "PARTY_UNKNOWN":
                 raise
-            record = None
+            return None  # not cached: the party may be admitted a moment from now
         self._parties[party_id] = (time.monotonic(), record)
         return record
 

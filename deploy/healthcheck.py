@@ -1,0 +1,20 @@
+"""Container health check: the named service answers ``health`` (or ``ping``) over RPC."""
+
+import sys
+
+from ledger.service.operations import rpc_proxy
+from services.common.config import load_config
+
+
+def main(service: str) -> int:
+    try:
+        with rpc_proxy(load_config()) as rpc:
+            getattr(rpc, service).ping()
+    except Exception as exc:  # any failure is simply "unhealthy"
+        print(f"{service} unhealthy: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

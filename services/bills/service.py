@@ -1,0 +1,254 @@
+"""The bills service (nameko ``bills``): digital bill packages on the ledger's ``bill:`` streams.
+
+``nameko run --config config.yml services.bills.service``. Every state change is a command the
+user already signed; this service checks it against the bill rules, appends it to the ledger,
+projects the committed entry and publishes its events. RPC (refusals are ``CommandRejected``
+with stable codes; payloads in ``README.md``):
+
+- ``submit(command)`` → ``{"receipt": {...}, "bill": {...}}``
+- ``get_bill(package_no)``, ``range_map(package_no)``, ``bills_of(party_id, role)``
+- ``tick(package_no)``, ``tick_due()`` (also a timer), ``rebuild()`` (operator)
+
+Events: one per bill event (``bill_issued``, ``bill_endorsed`` …), dispatched only after the
+projection that records it committed, carrying the ledger entry id, sequence and ledger time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nameko.events import EventDispatcher, event_handler
+from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
+
+from ledger.commands import SignedCommand, sign_command
+from ledger.errors import LedgerError
+from ledger.keys import read_private_key
+from services.bills import projection, schemas
+from services.bills.calendar import BusinessCalendar, china_date
+from services.bills.domain import BillCommand, Context
+from services.bills.errors import BillNotFound
+from services.bills.projection import Entry
+from services.common.dependencies import Clock, Database
+from services.common.entrypoints import rpc
+from services.common.errors import Conflict, PlatformError
+from services.common.ledger_client import LedgerClient
+
+log = logging.getLogger(__name__)
+PAGE = 1000  # ledger entries per read
+# Refusals are answers, not failures: logged as expected, sent to the caller with their code.
+REFUSALS = (PlatformError, LedgerError)
+
+
+class BillsCalendar(DependencyProvider):
+    """The business calendar: config ``BILLS_HOLIDAYS`` and ``BILLS_WORKING_WEEKENDS``."""
+
+    def setup(self):
+        config = self.container.config
+        self.calendar = BusinessCalendar.from_config(
+            config.get("BILLS_HOLIDAYS") or [], config.get("BILLS_WORKING_WEEKENDS") or []
+        )
+
+    def get_dependency(self, worker_ctx):
+        return self.calendar
+
+
+class OperatorSigner(DependencyProvider):
+    """Signs ``bill.tick`` as the operator (``OPERATOR_KEY_FILE``, ``OPERATOR_PARTY_ID``)."""
+
+    def setup(self):
+        config = self.container.config
+        self.party_id = config.get("OPERATOR_PARTY_ID", "operator")
+        self.key = read_private_key(config["OPERATOR_KEY_FILE"])
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def tick(self, stream: str, expected_version: int, now) -> dict:
+        return sign_command(
+            self.key,
+            type="bill.tick",
+            stream=stream,
+            expected_version=expected_version,
+            signer=self.party_id,
+            body={},
+            created_at=now,
+        ).to_wire()
+
+
+class ConfiguredTimer(Timer):
+    """A timer whose interval (seconds) is read from config when the service starts."""
+
+    def __init__(self, setting: str, default: float, **kwargs):
+        self.setting = setting
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.setting, self.interval))
+
+
+configured_timer = ConfiguredTimer.decorator
+
+
+class BillsService:
+    name = "bills"
+
+    db = Database()
+    clock = Clock()
+    ledger = LedgerClient()
+    calendar = BillsCalendar()
+    operator = OperatorSigner()
+    dispatch = EventDispatcher()
+
+    @rpc(expected_exceptions=REFUSALS)
+    def submit(self, command: dict) -> dict:
+        """Check, append and project one signed bill command.
+
+        ``submit({"envelope": {"type": "bill.endorse", "stream": "bill:<package_no>",
+        "expected_version": 5, "signer": "ent-…", "key_id": "…", "nonce": "…", "created_at":
+        "2031-03-03T02:00:00.000000Z", "body": {"start": 1, "end": 30000000, "endorsee":
+        "ent-…"}}, "signature": "…"})`` → ``{"receipt": {...}, "bill": {...}}``. A bill rule
+        refuses with its code before anything is appended; the ledger's refusals (signature,
+        replay, ``STREAM_VERSION_CONFLICT`` …) pass through. Re-submitting an applied command
+        returns its original receipt.
+        """
+        signed = SignedCommand.from_wire(command)
+        projection.require_bill_stream(signed.stream)
+        with self.db.transaction() as session:
+            already_applied = projection.is_applied(session, signed.entry_id)
+        if not already_applied:
+            state = self._state_at(signed.stream, signed.expected_version)
+            bill_command = BillCommand(signed.type, signed.signer, signed.body)
+            context = Context(self.clock(), self.calendar, self.ledger.party_kind)
+            if not projection.decide_entry(state.bill, bill_command, signed.stream, context):
+                return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
+        receipt = self.ledger.append(command)
+        self._project([Entry.from_receipt(receipt)])
+        return {"receipt": receipt, "bill": self._view_if_any(signed.stream)}
+
+    @rpc(expected_exceptions=REFUSALS)
+    def get_bill(self, package_no: str) -> dict:
+        """The bill with its range map and full history: ``get_bill("1234…")``."""
+        with self.db.transaction() as session:
+            return schemas.bill_view(session, package_no)
+
+    @rpc(expected_exceptions=REFUSALS)
+    def range_map(self, package_no: str) -> list[dict]:
+        """One row per sub-range: holder, status, pledgee, pending request."""
+        with self.db.transaction() as session:
+            return schemas.range_map(session, package_no)
+
+    @rpc(expected_exceptions=REFUSALS)
+    def bills_of(self, party_id: str, role: str = "held") -> list[dict]:
+        """A party's bills as ``held``, ``receivable`` or ``payable``, with the ranges concerned."""
+        with self.db.transaction() as session:
+            return schemas.bills_of(session, party_id, role)
+
+    @rpc(expected_exceptions=REFUSALS)
+    def tick(self, package_no: str) -> dict:
+        """Let the clock act on one bill (lapsed requests, silent bank acceptors): submits a
+        ``bill.tick`` signed by the operator, or nothing when nothing is due (``receipt`` None)."""
+        stream = projection.stream_of(schemas.checked_package_no(package_no))
+        with self.db.transaction() as session:
+            version = projection.stream_version(session, stream)
+        return self.submit(self.operator.tick(stream, version, self.clock()))
+
+    @rpc(expected_exceptions=REFUSALS)
+    @configured_timer("BILLS_TICK_SECONDS", 60)
+    def tick_due(self) -> list[str]:
+        """Tick every bill with a request past its deadline; returns the bills ticked."""
+        with self.db.transaction() as session:
+            due = projection.due_for_tick(session, china_date(self.clock()))
+        ticked = []
+        for package_no in due:
+            try:
+                if self.tick(package_no)["receipt"]:
+                    ticked.append(package_no)
+            except PlatformError as refusal:  # e.g. lost a race with an answer: next round
+                log.info("tick refused: %s", refusal.code, extra={"code": refusal.code})
+            except Exception:  # one broken bill must not stop the others' deadlines
+                log.exception("tick failed for %s", package_no)
+        return ticked
+
+    @rpc(expected_exceptions=REFUSALS)
+    def rebuild(self) -> dict:
+        """Operator: drop the projection and replay every ``bill:`` entry of the ledger."""
+        self._publish()  # the replay dispatches nothing: send what is still waiting first
+        with self.db.transaction() as session:
+            count = projection.rebuild(session, self._entries("bill:"), self._context_for)
+        return {"entries": count}
+
+    @event_handler("ledger", "entries_committed")
+    def project_ledger_entries(self, payload: dict) -> None:
+        """Project bill entries whoever appended them (heals a crash after an append)."""
+        records = payload.get("entries", [])
+        bill_entries = [
+            Entry.from_record(record)
+            for record in records
+            if projection.is_bill_stream(record["envelope"]["stream"])
+        ]
+        if bill_entries:
+            self._project(bill_entries)
+
+    @configured_timer("BILLS_OUTBOX_SECONDS", 5)
+    def publish_outbox(self) -> None:
+        """Dispatch events a crash left committed but unsent."""
+        self._publish()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _state_at(self, stream: str, expected_version: int) -> projection.StreamState:
+        with self.db.transaction() as session:
+            state = projection.load(session, stream)
+        if expected_version > state.version:  # the projection may lag the ledger: catch up
+            self._project(self._stream_entries(stream))
+            with self.db.transaction() as session:
+                state = projection.load(session, stream)
+        if expected_version != state.version:
+            details = {
+                "stream": stream,
+                "expected_version": expected_version,
+                "current_version": state.version,
+            }
+            raise Conflict("the bill has moved on", details, code="STREAM_VERSION_CONFLICT")
+        return state
+
+    def _project(self, entries: list[Entry]) -> None:
+        projection.project(self.db, entries, self._stream_entries, self._context_for)
+        try:
+            self._publish()
+        except Exception:  # committed all the same: the outbox timer dispatches them later
+            log.exception("dispatching bill events failed; the outbox keeps them")
+
+    def _publish(self) -> None:
+        with self.db.transaction() as session:
+            for event, payload in projection.take_outbox(session):
+                self.dispatch(event, payload)
+
+    def _context_for(self, entry: Entry) -> Context:
+        """What decided an entry: its ledger time, and the parties admitted before it."""
+
+        def party_kind(party_id: str) -> str | None:
+            record = self.ledger.party(party_id)
+            admitted = record is not None and record["admitted_sequence"] < entry.sequence
+            return record["kind"] if admitted else None
+
+        return Context(entry.at, self.calendar, party_kind)
+
+    def _entries(self, stream_prefix: str):
+        after = -1
+        while True:
+            page = self.ledger.read_entries(after, PAGE, stream_prefix)
+            yield from (Entry.from_record(record) for record in page)
+            if len(page) < PAGE:
+                return
+            after = page[-1]["sequence"]
+
+    def _stream_entries(self, stream: str) -> list[Entry]:
+        return [entry for entry in self._entries(stream) if entry.stream == stream]
+
+    def _view_if_any(self, stream: str) -> dict | None:
+        try:
+            return self.get_bill(projection.package_of(stream))
+        except BillNotFound:  # e.g. an idle tick on a bill never issued
+            return None
