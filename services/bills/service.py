@@ -126,6 +126,11 @@ class BillsService:
         self._project([Entry.from_receipt(receipt)])
         return {"receipt": receipt, "bill": self._view_if_any(signed.stream)}
 
+    @rpc
+    def ping(self) -> str:
+        """Liveness: answers without touching the database."""
+        return "pong"
+
     @rpc(expected_exceptions=REFUSALS)
     def get_bill(self, package_no: str) -> dict:
         """The bill with its range map and full history: ``get_bill("1234…")``."""
