@@ -72,11 +72,12 @@ class _Worker:
         return verify_worker.recv_exactly(self.sock, size)
 
     def close(self) -> None:
-        self.sock.close()
+        self.sock.close()  # the worker exits when its socket closes
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=2)
 
 
 class VerifierPool:

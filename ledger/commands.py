@@ -132,11 +132,15 @@ class SignedCommand:
     def to_wire(self) -> dict:
         return {"envelope": self.envelope, "signature": b64encode(self.signature)}
 
-    def __getattr__(self, field: str) -> Any:
-        # command.stream, command.signer, ... read straight from the envelope
-        if field in ENVELOPE_FIELDS:
-            return self.envelope[field]
-        raise AttributeError(field)
+    # the envelope's fields, read straight from it
+    type = property(lambda self: self.envelope["type"])
+    stream = property(lambda self: self.envelope["stream"])
+    expected_version = property(lambda self: self.envelope["expected_version"])
+    signer = property(lambda self: self.envelope["signer"])
+    key_id = property(lambda self: self.envelope["key_id"])
+    nonce = property(lambda self: self.envelope["nonce"])
+    created_at = property(lambda self: self.envelope["created_at"])
+    body = property(lambda self: self.envelope["body"])
 
 
 def entry_id(envelope: dict) -> str:

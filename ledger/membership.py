@@ -3,7 +3,7 @@
 Parties (enterprise, bank, regulator, operator) are admitted by the operator; each has P-256
 keys that are registered, rotated and revoked — every one of these acts is itself a signed
 entry on the party's stream ``party:<party_id>``. The very first entry of a ledger is the
-operator admitting itself with the key it signs with (the bootstrap).
+operator admitting itself with the key it signs with (the bootstrap, sequence 0).
 
 Command types and bodies (public keys are base64url SubjectPublicKeyInfo DER):
 - ``party.admit``  {party_id, kind, name, credit_code?, public_key} — by an operator
@@ -129,7 +129,7 @@ def _admit(command, sequence, parties, keys) -> MembershipChange:
         problem = credit_code_problem(credit_code)
         if problem:
             raise MembershipError(f"credit code refused: {problem}", code="INVALID_CREDIT_CODE")
-    bootstrap = not parties
+    bootstrap = sequence == 0  # the ledger's very first entry, and only that one
     if bootstrap:
         if kind != "operator" or command.signer != party_id:
             raise MembershipError("the first entry must be the operator admitting itself")

@@ -20,7 +20,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ledger import canonical
 from ledger.blocks import BlockHeader, SealedBlock, next_header, seal_block
 from ledger.checkpoints import Checkpoint, sign_checkpoint
-from ledger.commands import SignedCommand, format_time, parse_time
+from ledger.commands import SignedCommand, b64decode, format_time, parse_time
+from ledger.errors import LedgerError
+from ledger.keys import canonical_public_key_der, key_id
 from ledger.membership import (
     MEMBERSHIP_TYPES,
     MembershipError,
@@ -94,6 +96,7 @@ class _Batch:
     existing: dict[str, int]
     used_nonces: set[tuple[str, str]]
     versions: dict[str, int]
+    ledger_time_text: str = ""
     rows: list[dict] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
     committed: list[dict] = field(default_factory=list)
@@ -157,10 +160,10 @@ class Appender:
             )
         )
         used = {tuple(row) for row in candidates} & pairs
-        party_views, key_views = load_membership(connection)
-        return _Batch(
-            connection, head, ledger_time, party_views, key_views, existing, used, versions
-        )
+        members, keys = load_membership(connection, commands)
+        batch = _Batch(connection, head, ledger_time, members, keys, existing, used, versions)
+        batch.ledger_time_text = format_time(ledger_time)
+        return batch
 
     # -- deciding each command -------------------------------------------------------------
 
@@ -212,8 +215,7 @@ class Appender:
         return None
 
     def _accept(self, batch: _Batch, command: SignedCommand, sequence: int) -> None:
-        ledger_time = format_time(batch.ledger_time)
-        record = leaf_record(command, sequence, ledger_time)
+        record = leaf_record(command, sequence, batch.ledger_time_text)
         batch.records.append(record)
         batch.versions[command.stream] = command.expected_version + 1
         batch.used_nonces.add((command.signer, command.nonce))
@@ -329,16 +331,26 @@ def _any(values):
 
 
 def _is_bootstrap(batch: _Batch, command: SignedCommand) -> bool:
-    return not batch.parties and command.type == "party.admit"
+    """Only the ledger's first entry may be signed by the key it admits."""
+    return batch.head + len(batch.rows) == 0 and command.type == "party.admit"
 
 
-def load_membership(connection) -> tuple[dict[str, Party], dict[str, PartyKey]]:
+def load_membership(connection, commands: list[SignedCommand]):
+    """The parties and keys these commands can touch: their signers and signing keys, and for
+    membership commands the party concerned, its keys and the keys they introduce."""
+    party_ids = {command.signer for command in commands}
+    key_ids = {command.key_id for command in commands}
+    for command in commands:
+        if command.type in MEMBERSHIP_TYPES and isinstance(command.body.get("party_id"), str):
+            party_ids.add(command.body["party_id"])
+            key_ids.update(_introduced_key_ids(command.body))
     party_views = {
         row.party_id: Party(
             row.party_id, row.kind, row.name, row.credit_code, row.admitted_sequence
         )
-        for row in connection.execute(select(parties))
+        for row in connection.execute(select(parties).where(parties.c.party_id == _any(party_ids)))
     }
+    wanted = (party_keys.c.key_id == _any(key_ids)) | (party_keys.c.party_id == _any(party_ids))
     key_views = {
         row.key_id: PartyKey(
             row.key_id,
@@ -347,9 +359,17 @@ def load_membership(connection) -> tuple[dict[str, Party], dict[str, PartyKey]]:
             row.registered_sequence,
             row.revoked_sequence,
         )
-        for row in connection.execute(select(party_keys))
+        for row in connection.execute(select(party_keys).where(wanted))
     }
     return party_views, key_views
+
+
+def _introduced_key_ids(body: dict) -> set[str]:
+    """Ids of keys a membership body brings in, so "already registered" can be checked."""
+    try:
+        return {key_id(canonical_public_key_der(b64decode(body["public_key"])))}
+    except (KeyError, TypeError, LedgerError):
+        return set()
 
 
 def read_record(connection, sequence: int) -> dict:

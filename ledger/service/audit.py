@@ -141,7 +141,7 @@ def _check_entry(row, report, replay):
 
 
 def _membership_and_key(command, sequence, report, replay, label):
-    bootstrap = not replay.parties and command.type == "party.admit"
+    bootstrap = sequence == 0 and command.type == "party.admit"
     problem = None if bootstrap else signing_problem(command, sequence, replay.keys)
     if problem:
         report.bad(f"{label}: signer's key refused ({problem})", sequence)

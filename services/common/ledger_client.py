@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import eventlet
 from nameko.rpc import RpcProxy
 
 from services.common.errors import CommandRejected
@@ -23,9 +24,21 @@ class LedgerHandle:
         self._ledger = proxy
         self._parties = party_cache
 
+    APPEND_TIMEOUT_SECONDS = 30
+
     def append(self, signed_command: dict) -> dict:
-        """Append one signed command; return its full receipt (or raise CommandRejected)."""
-        return self._ledger.append_one(signed_command)
+        """Append one signed command; return its full receipt (or raise CommandRejected).
+
+        A ledger that does not answer in time gives ``LEDGER_UNAVAILABLE``; the command may
+        still have been committed, and re-submitting the identical command is safe (the ledger
+        answers a duplicate with its original receipt)."""
+        try:
+            with eventlet.Timeout(self.APPEND_TIMEOUT_SECONDS):
+                return self._ledger.append_one(signed_command)
+        except eventlet.Timeout:
+            raise CommandRejected(
+                "LEDGER_UNAVAILABLE", "the ledger did not answer in time"
+            ) from None
 
     def read_entries(self, after: int = -1, limit: int = 1000, stream_prefix: str | None = None):
         return self._ledger.read_entries(after, limit, stream_prefix)
