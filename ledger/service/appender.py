@@ -124,8 +124,9 @@ class Appender:
                 self.cooperate()
         store = PostgresMerkleStore(connection, batch.head, self.cooperate)
         note = self._write(batch, store)
-        self._attach_receipts(batch, store, note, outcomes)
-        return outcomes, batch.committed, note
+        duplicates = [outcome for outcome in outcomes if outcome.duplicate]
+        self._attach_receipts(batch, store, note, duplicates)  # these need the database
+        return outcomes, batch.committed, note, Receipts(self, batch, store, note)
 
     # -- loading what the decisions need -------------------------------------------------
 
@@ -231,7 +232,7 @@ class Appender:
                 "key_id": command.key_id,
                 "nonce": command.nonce,
                 "ledger_time": batch.ledger_time,
-                "leaf": canonical.encode_validated(record),
+                "leaf": canonical.encode_validated(record).decode(),
             }
         )
         batch.committed.append({"sequence": sequence, "entry_id": command.entry_id, **record})
@@ -242,7 +243,7 @@ class Appender:
         connection = batch.connection
         if batch.rows:
             bulk_insert(connection, entries, batch.rows)
-            store.append_leaves([row["leaf"] for row in batch.rows])
+            store.append_leaves([row["leaf"].encode() for row in batch.rows])
             note = self._new_checkpoint(connection, store, batch.ledger_time)
             self._seal_if_due(connection, store, batch.ledger_time)
             return note
@@ -312,17 +313,31 @@ class Appender:
     # -- receipts --------------------------------------------------------------------------
 
     def _attach_receipts(self, batch, store, note, outcomes) -> None:
+        """Receipts for ``outcomes`` that have a sequence and no receipt yet."""
         by_sequence = {record["sequence"]: record for record in batch.records}
         for position, outcome in enumerate(outcomes):
             if position % 32 == 31:
                 self.cooperate()
-            if outcome.sequence is None:
+            if outcome.sequence is None or outcome.receipt is not None:
                 continue
             record = by_sequence.get(outcome.sequence) or read_record(
                 batch.connection, outcome.sequence
             )
             proof = store_inclusion_proof(store, outcome.sequence)
             outcome.receipt = make_receipt(record, proof, note, outcome.entry_id)
+
+
+class Receipts:
+    """Receipts of a commit's new entries, made after the transaction from the nodes the commit
+    already holds in memory: the committer moves on to the next group meanwhile."""
+
+    def __init__(self, appender: Appender, batch: _Batch, store: PostgresMerkleStore, note: str):
+        store.detach()
+        batch.connection = None
+        self._make = lambda outcomes: appender._attach_receipts(batch, store, note, outcomes)
+
+    def attach(self, outcomes: list[Outcome]) -> None:
+        self._make(outcomes)
 
 
 def _any(values):
@@ -374,7 +389,7 @@ def _introduced_key_ids(body: dict) -> set[str]:
 
 def read_record(connection, sequence: int) -> dict:
     leaf = connection.scalar(select(entries.c.leaf).where(entries.c.sequence == sequence))
-    return canonical.decode(bytes(leaf))
+    return canonical.decode(leaf.encode())
 
 
 def latest_checkpoint_note(connection, tree_size: int | None = None) -> str | None:

@@ -101,7 +101,7 @@ def _check_entries(connection, report, store, progress) -> None:
                 )
                 return
             triple = _check_entry(row, report, replay)
-            store.append(leaf_hash(bytes(row.leaf)))
+            store.append(leaf_hash(row.leaf.encode()))
             report.entries += 1
             if triple is not None:
                 pending.append((row.sequence, triple))
@@ -114,7 +114,7 @@ def _check_entry(row, report, replay):
     """Check one entry's encoding, columns, key and version; return its signature triple."""
     label = f"entry {row.sequence} ({row.entry_id})"
     try:
-        record = canonical.decode(bytes(row.leaf))
+        record = canonical.decode(row.leaf.encode())
         command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
     except (LedgerError, KeyError, TypeError) as exc:
         report.bad(f"{label}: leaf is not a well-formed signed command ({exc})", row.sequence)

@@ -31,7 +31,11 @@ def append_direct(engine, settings: LedgerSettings, commands: list[SignedCommand
         ]
         reasons = batch_reasons(triples)
         valid = [c for c, reason in zip(commands, reasons, strict=True) if reason is None]
-        outcomes, _, _ = Appender(settings).commit(connection, valid, now) if valid else ([], 0, 0)
+        outcomes = []
+        if valid:
+            outcomes, _, _, receipts = Appender(settings).commit(connection, valid, now)
+    if valid:
+        receipts.attach(outcomes)
     results, accepted = [], iter(outcomes)
     for reason in reasons:
         results.append(next(accepted) if reason is None else Outcome(refusal=Refusal(reason, "")))

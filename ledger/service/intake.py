@@ -35,7 +35,10 @@ class Intake:
         ready = [(position, command) for position, command in parsed if outcomes[position] is None]
         committed, note = [], ""
         if ready:
-            results, committed, note = self.runtime.commit([c for _, c in ready], self.clock)
+            results, committed, note, receipts = self.runtime.commit(
+                [c for _, c in ready], self.clock
+            )
+            receipts.attach(results)
             for (position, _), outcome in zip(ready, results, strict=True):
                 outcomes[position] = outcome
             self._remember_nonces(committed)

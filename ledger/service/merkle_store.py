@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select, tuple_
 
 from ledger.merkle import leaf_hash, node_hash
-from ledger.service.models import bulk_insert, merkle_nodes
+from ledger.service.models import bulk_insert, entries, merkle_nodes
 
 
 def frontier(size: int) -> list[tuple[int, int]]:
@@ -49,17 +49,34 @@ class PostgresMerkleStore:
         missing = [key for key in wanted if key not in self._cache]
         if not missing:
             return
-        key = tuple_(merkle_nodes.c.level, merkle_nodes.c.index)
-        rows = self.connection.execute(
-            select(merkle_nodes.c.level, merkle_nodes.c.index, merkle_nodes.c.hash).where(
-                key.in_(missing)
+        if self.connection is None:
+            raise LookupError("merkle nodes outside this commit are not in memory")
+        leaves = [index for level, index in missing if level == 0]
+        inner = [key for key in missing if key[0] > 0]
+        if leaves:
+            rows = self.connection.execute(
+                select(entries.c.sequence, entries.c.leaf).where(entries.c.sequence.in_(leaves))
             )
-        )
-        for level, index, node in rows:
-            self._cache[(level, index)] = bytes(node)
+            for sequence, leaf in rows:
+                self._cache[(0, sequence)] = leaf_hash(leaf.encode())
+        if inner:
+            key = tuple_(merkle_nodes.c.level, merkle_nodes.c.index)
+            rows = self.connection.execute(
+                select(merkle_nodes.c.level, merkle_nodes.c.index, merkle_nodes.c.hash).where(
+                    key.in_(inner)
+                )
+            )
+            for level, index, node in rows:
+                self._cache[(level, index)] = bytes(node)
+
+    def detach(self) -> None:
+        """After the transaction: answer from memory only (a commit's own proofs need nothing
+        else)."""
+        self.connection = None
 
     def append_leaves(self, leaves: list[bytes]) -> list[bytes]:
-        """Hash and store ``leaves`` (raw leaf bytes); return their leaf hashes."""
+        """Hash ``leaves`` (raw leaf bytes) into the tree, storing every completed inner node;
+        return their leaf hashes."""
         self.prefetch(frontier(self._size))
         new_nodes, hashes = [], []
         for position, leaf in enumerate(leaves):
@@ -68,7 +85,6 @@ class PostgresMerkleStore:
             index = self._size
             current = leaf_hash(leaf)
             hashes.append(current)
-            new_nodes.append((0, index, current))
             self._cache[(0, index)] = current
             level = 0
             while index & 1:  # this node completes its parent

@@ -38,11 +38,12 @@ entries = Table(
     Column("key_id", Text, nullable=False),
     Column("nonce", Text, nullable=False),
     Column("ledger_time", DateTime(timezone=True), nullable=False),
-    Column("leaf", LargeBinary, nullable=False),
+    Column("leaf", Text, nullable=False),  # canonical JSON is UTF-8 text: no hex escaping
     UniqueConstraint("stream", "stream_version", name="one_entry_per_stream_version"),
     UniqueConstraint("signer", "nonce", name="one_use_per_nonce"),
 )
 
+# Perfect-subtree hashes from level 1 up; level 0 (leaf hashes) is recomputed from entries.
 merkle_nodes = Table(
     "merkle_nodes",
     metadata,

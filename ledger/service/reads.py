@@ -65,7 +65,7 @@ def entries_after(connection, after: int, limit: int, stream_prefix: str | None)
     if stream_prefix:
         query = query.where(entries.c.stream.startswith(stream_prefix, autoescape=True))
     return [
-        {"sequence": sequence, "entry_id": entry_id, **canonical.decode(bytes(leaf))}
+        {"sequence": sequence, "entry_id": entry_id, **canonical.decode(leaf.encode())}
         for sequence, entry_id, leaf in connection.execute(query)
     ]
 

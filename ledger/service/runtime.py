@@ -94,7 +94,8 @@ class LedgerRuntime(DependencyProvider):
         commands = [command for pending in group for command in pending.commands]
         try:
             with self.engine.begin() as connection:
-                outcomes, committed, note = self.appender.commit(connection, commands, self.clock())
+                result = self.appender.commit(connection, commands, self.clock())
+                outcomes, committed, note, receipts = result
         except Exception as exc:  # the transaction rolled back: nothing was written
             log.exception("group commit failed")
             for pending in group:
@@ -104,7 +105,7 @@ class LedgerRuntime(DependencyProvider):
         for pending in group:
             count = len(pending.commands)
             mine = outcomes[position : position + count]
-            pending.done.send((mine, _committed_for(mine, committed), note))
+            pending.done.send((mine, _committed_for(mine, committed), note, receipts))
             position += count
         eventlet.sleep(0)
 
