@@ -24,6 +24,7 @@ format: $(STAMP)
 
 services:
 	deploy/local/services.sh
+	deploy/local/browser.sh
 
 test: lint services
 	$(VENV)/bin/pytest

@@ -17,6 +17,7 @@ from ledger.credit_code import example_credit_code
 from ledger.service.operations import rpc_proxy
 from services.common.config import load_config
 from services.common.errors import CommandRejected
+from services.gateway.operations import add_user
 
 DEMO_PARTIES = [
     ("core-sh-auto", "enterprise", "上海汽车核心制造有限公司 (core enterprise)", 1001),
@@ -26,6 +27,7 @@ DEMO_PARTIES = [
     ("regulator-demo", "regulator", "示范监管机构 (regulator)", None),
 ]
 KEYS = Path("var/keys/demo")
+DEMO_PASSWORD = "demo-password"
 
 
 def party_key(party_id: str):
@@ -80,6 +82,12 @@ def main() -> None:
         for party in DEMO_PARTIES:
             outcome = admit(rpc, operator_key, config["OPERATOR_PARTY_ID"], party)
             print(f"  {party[0]:<16} {party[1]:<10} {party[2]}  [{outcome}]")
+        print("portal users (open http://127.0.0.1:8000/, password 'demo-password'):")
+        for party_id, kind, _, _ in DEMO_PARTIES:
+            add_user(config, party_id, party_id, DEMO_PASSWORD)
+            print(f"  {party_id:<16} ({kind})")
+        print("  on first sign-in the browser makes its key; register it with")
+        print("  python -m services.gateway.users register-key --party <party> --public-key <key>")
         checkpoint = rpc.ledger.get_checkpoint()
         print(f"ledger tree size {checkpoint['tree_size']}; verifier key:")
         print(f"  {rpc.ledger.public_info()['vkey']}")

@@ -1,0 +1,310 @@
+"""The gateway's JSON API against the real ledger, bills and invoices services, over HTTP.
+
+A portal user acts for one party: they sign in, read their party's bills and receipts, and post
+commands their party signed (here with the Python SDK, as the browser does with WebCrypto).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bills_service_harness import Timeline
+from gateway_harness import PASSWORD, Portal, add_user, error_code, start_stack
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import NoteKey, public_key_der, verify_receipt
+
+
+@pytest.fixture(scope="module")
+def stack(ledger_config, database_factory, services, run_id, redis_prefix, operator):
+    stack, stop = start_stack(
+        "gateway", ledger_config, database_factory, services, run_id, redis_prefix, operator
+    )
+    yield stack
+    stop()
+
+
+@pytest.fixture(scope="module")
+def world(stack):
+    """A bill delivered to the portal user's party; a stranger with a bill of their own."""
+    timeline = Timeline(stack.clock)
+    timeline.go(3, 3)
+    desk = stack.desk
+    drawer, payee, endorsee, stranger = (desk.admit() for _ in range(4))
+    acceptor = desk.admit("bank")
+    bill = desk.deliver(drawer, acceptor, payee, timeline.date(9, 3))
+    foreign_bill = desk.deliver(drawer, acceptor, stranger, timeline.date(9, 3))
+    return {
+        "payee": payee,
+        "endorsee": endorsee,
+        "stranger": stranger,
+        "bill": bill,
+        "foreign_bill": foreign_bill,
+        "user": add_user(stack.config, payee.party_id),
+        "timeline": timeline,
+    }
+
+
+@pytest.fixture
+def portal(stack, world) -> Portal:
+    signed_in = Portal(stack.url)
+    assert signed_in.login(world["user"]).status_code == 200
+    return signed_in
+
+
+def endorsement(stack, world, **changes) -> dict:
+    """The payee endorses the first 10 yuan of the bill to the endorsee (signed, not sent)."""
+    signer = changes.pop("signer", world["payee"])
+    body = {"start": 1, "end": 1000, "endorsee": world["endorsee"].party_id, **changes}
+    return stack.desk.wire(signer, "bill.endorse", world["bill"], body)
+
+
+# -- signing in ------------------------------------------------------------------------------
+
+
+def test_a_user_signs_in_with_an_httponly_strict_cookie_and_sees_their_party(stack, world):
+    portal = Portal(stack.url)
+    response = portal.login(world["user"])
+    assert response.status_code == 200
+    assert response.json()["party_id"] == world["payee"].party_id
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert portal.get("/api/v1/session").json()["username"] == world["user"]
+
+
+@pytest.mark.parametrize("known_user", [True, False])
+def test_a_wrong_password_or_unknown_user_is_refused_alike(stack, world, known_user):
+    username = world["user"] if known_user else "nobody-at-all"
+    response = Portal(stack.url).login(username, "not the password")
+    assert response.status_code == 401
+    assert error_code(response) == "LOGIN_FAILED"
+
+
+def test_repeated_failed_sign_ins_throttle_the_username_even_with_the_right_password(stack):
+    username = add_user(stack.config, "ent-throttled")
+    for _ in range(3):
+        assert Portal(stack.url).login(username, "guess").status_code == 401
+    response = Portal(stack.url).login(username, PASSWORD)
+    assert response.status_code == 429
+    assert error_code(response) == "LOGIN_THROTTLED"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_signing_out_ends_the_session_on_the_server(portal):
+    stolen_cookie = dict(portal.http.cookies)
+    assert portal.send("DELETE", "/api/v1/session").status_code == 200
+    replay = Portal(portal.url)
+    replay.http.cookies.update(stolen_cookie)
+    assert replay.get("/api/v1/session").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/session",
+        "/api/v1/bills",
+        "/api/v1/bills/123",
+        "/api/v1/invoices",
+        "/api/v1/ledger/checkpoint",
+        "/api/v1/ledger/receipts/" + "0" * 64,
+        "/api/v1/party",
+    ],
+)
+def test_reads_without_a_session_are_refused_with_401(stack, path):
+    response = Portal(stack.url).get(path)
+    assert response.status_code == 401
+    assert error_code(response) == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize("header", [None, "forged-token"])
+def test_a_state_changing_request_without_the_csrf_token_is_refused(stack, world, portal, header):
+    headers = {} if header is None else {"X-CSRF-Token": header}
+    wire = endorsement(stack, world)
+    response = portal.post("/api/v1/commands", json=wire, csrf=False, headers=headers)
+    assert response.status_code == 403
+    assert error_code(response) == "CSRF_REFUSED"
+
+
+# -- acting and reading for one's own party only -------------------------------------------
+
+
+def test_a_command_signed_by_another_party_is_refused(stack, world, portal):
+    wire = endorsement(stack, world, signer=world["stranger"])
+    response = portal.post("/api/v1/commands", json=wire)
+    assert response.status_code == 403
+    assert error_code(response) == "PARTY_MISMATCH"
+
+
+def test_another_partys_bill_is_refused(world, portal):
+    response = portal.get(f"/api/v1/bills/{world['foreign_bill']}")
+    assert response.status_code == 403
+    assert error_code(response) == "PARTY_MISMATCH"
+
+
+def test_an_unknown_bill_is_not_found(portal):
+    response = portal.get("/api/v1/bills/999999999999999999999999999999")
+    assert response.status_code == 404
+    assert error_code(response) == "BILL_NOT_FOUND"
+
+
+def test_the_dashboard_lists_the_bills_the_party_holds(world, portal):
+    response = portal.get("/api/v1/bills", params={"role": "held"})
+    assert response.status_code == 200
+    assert world["bill"] in [bill["package_no"] for bill in response.json()["bills"]]
+    assert world["foreign_bill"] not in [bill["package_no"] for bill in response.json()["bills"]]
+
+
+def test_an_unknown_role_is_a_422(portal):
+    response = portal.get("/api/v1/bills", params={"role": "everything"})
+    assert response.status_code == 422
+    assert error_code(response) == "INVALID_QUERY"
+
+
+def test_the_invoice_list_answers_for_the_users_party(portal):
+    response = portal.get("/api/v1/invoices")
+    assert response.status_code == 200
+    assert response.json() == {"invoices": []}
+
+
+# -- a signed command through the gateway --------------------------------------------------
+
+
+def test_an_sdk_signed_endorsement_goes_through_and_its_receipt_verifies(stack, world, portal):
+    wire = endorsement(stack, world)
+    response = portal.post("/api/v1/commands", json=wire)
+    assert response.status_code == 200, response.text
+    entry_id = response.json()["receipt"]["entry_id"]
+
+    receipt = portal.get(f"/api/v1/ledger/receipts/{entry_id}")
+    assert receipt.status_code == 200
+    ledger_key = NoteKey.from_vkey(portal.get("/api/v1/ledger/info").json()["vkey"])
+    verified = verify_receipt(receipt.json(), ledger_key, public_key_der(world["payee"].key))
+    assert verified.entry_id == entry_id
+
+    again = portal.post("/api/v1/commands", json=wire)  # the identical signed command
+    assert again.status_code == 200
+    assert again.json()["receipt"]["entry_id"] == entry_id
+
+
+def test_a_stale_expected_version_is_a_409(stack, world, portal):
+    wire = stack.desk.wire(
+        world["payee"],
+        "bill.endorse",
+        world["bill"],
+        {"start": 1, "end": 1000, "endorsee": world["endorsee"].party_id},
+        version=1,
+    )
+    response = portal.post("/api/v1/commands", json=wire)
+    assert response.status_code == 409
+    assert error_code(response) == "STREAM_VERSION_CONFLICT"
+
+
+def test_a_receipt_for_another_partys_entry_is_refused(stack, world, portal):
+    bill = stack.rpc.bills.get_bill(world["foreign_bill"])
+    response = portal.get(f"/api/v1/ledger/receipts/{bill['history'][0]['entry_id']}")
+    assert response.status_code == 403
+
+
+# -- bad requests are 4xx with a code, never 500 -------------------------------------------
+
+BAD_BODIES = [
+    ("not json", "application/json", 400, "INVALID_JSON"),
+    ('{"envelope": 1}', "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ("[1, 2, 3]", "application/json", 422, "INVALID_ENVELOPE"),
+    ('{"envelope": {}, "signature": "x"}', "application/json", 422, "COMMAND_TYPE_NOT_ROUTED"),
+    (
+        '{"envelope": {"type": "party.admit"}, "signature": ""}',
+        "application/json",
+        422,
+        "COMMAND_TYPE_NOT_ROUTED",
+    ),
+    ("x" * 300_000, "application/json", 413, "BODY_TOO_LARGE"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "code"), BAD_BODIES)
+def test_a_bad_command_body_is_refused_with_its_code(portal, body, content_type, status, code):
+    response = portal.post(
+        "/api/v1/commands", data=body.encode(), headers={"Content-Type": content_type}
+    )
+    assert (response.status_code, error_code(response)) == (status, code)
+
+
+def test_a_tampered_signature_is_refused_by_the_ledger_rules(stack, world, portal):
+    wire = endorsement(stack, world)
+    wire["envelope"]["body"]["end"] = 999  # the signature no longer covers the body
+    response = portal.post("/api/v1/commands", json=wire)
+    assert 400 <= response.status_code < 500
+    assert error_code(response)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"username": "x"}, "VALIDATION_FAILED"),
+        ({"username": 1, "password": "p"}, "VALIDATION_FAILED"),
+    ],
+)
+def test_a_malformed_login_is_a_422(stack, body, code):
+    response = Portal(stack.url).http.post(f"{stack.url}/api/v1/session", json=body)
+    assert (response.status_code, error_code(response)) == (422, code)
+
+
+def test_unknown_routes_and_methods_answer_in_json(portal):
+    missing = portal.get("/api/v1/nothing-here")
+    assert (missing.status_code, error_code(missing)) == (404, "ROUTE_NOT_FOUND")
+    wrong = portal.send("PUT", "/api/v1/bills")
+    assert (wrong.status_code, error_code(wrong)) == (405, "METHOD_NOT_ALLOWED")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(["/api/v1/commands", "/api/v1/keys", "/api/v1/session"]),
+    body=JSON_VALUES | st.fixed_dictionaries({"envelope": JSON_VALUES, "signature": JSON_VALUES}),
+)
+def test_no_json_body_makes_the_gateway_answer_5xx(portal, path, body):
+    response = portal.post(path, json=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert error_code(response)
+
+
+# -- the OpenAPI document ------------------------------------------------------------------
+
+
+def test_the_openapi_document_lists_every_route_the_gateway_serves(stack):
+    document = Portal(stack.url).get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    gateway = next(c for c in stack.containers if c.service_name == "gateway")
+    served = set()
+    for entrypoint in gateway.entrypoints:
+        if hasattr(entrypoint, "url"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", entrypoint.url)
+            served |= {(path, method.lower()) for method in entrypoint.method.split(",")}
+    documented = {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
+    assert served == documented
+
+
+def test_the_health_and_portal_pages_are_served(stack):
+    portal = Portal(stack.url)
+    assert portal.get("/api/v1/health").json()["status"] == "ok"
+    page = portal.get("/")
+    assert page.status_code == 200 and "<html" in page.text
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert portal.get("/static/app.js").status_code == 200
+    assert portal.get("/static/missing.js").status_code == 404
