@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
-	$(PY) -m pip install --quiet -e ".[dev,load]"
+	$(PY) -m pip install --quiet -e ".[dev,load,credit]"
 	touch $(STAMP)
 
 venv: $(STAMP)

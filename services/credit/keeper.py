@@ -1,0 +1,71 @@
+"""The service's in-memory credit book, kept in step with the ``credit.entries`` table.
+
+``BookKeeper`` (a dependency provider: one per service container) holds a live book that
+contains every stored entry below ``size``, and moves it forward on demand. A book for an
+earlier tree size (``score_at`` a past checkpoint) is rebuilt from the stored entries and
+kept in a small cache. Callers hold ``lock`` while they advance and compute, so two workers
+never fold entries into the live book at once; computing is pure CPU, so no other greenthread
+runs in between.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
+
+from services.credit.book import CreditBook
+from services.credit.features import Snapshot, take_snapshot
+from services.credit.projection import read_cursor, stored_records
+
+PAST_BOOKS = 4
+
+
+class Books:
+    def __init__(self):
+        self.lock = Semaphore()
+        self.live = CreditBook()
+        self.size = 0  # the live book holds every stored entry with sequence < size
+        self.past: OrderedDict[int, CreditBook] = OrderedDict()
+        self.snapshots: OrderedDict[tuple[int, str], Snapshot] = OrderedDict()
+
+    def snapshot(self, session, tree_size: int, as_of) -> Snapshot:
+        """The book at ``tree_size`` seen at ``as_of``, network computed once per checkpoint."""
+        key = (tree_size, as_of.isoformat())
+        book = self.at(session, tree_size)
+        cached = self.snapshots.get(key)
+        if cached is None or cached.book is not book:
+            cached = self.snapshots[key] = take_snapshot(book, as_of)
+            while len(self.snapshots) > PAST_BOOKS:
+                self.snapshots.popitem(last=False)
+        return cached
+
+    def at(self, session, tree_size: int) -> CreditBook:
+        """The book of the entries below ``tree_size`` (all of them must be stored)."""
+        stored = read_cursor(session).next_sequence
+        if tree_size > stored:
+            raise RuntimeError(f"entries below {tree_size} are not all stored ({stored})")
+        if tree_size >= self.size:
+            if tree_size > self.size:
+                self.live.apply_all(stored_records(session, self.size, tree_size))
+                self.size = tree_size
+                # snapshots of the live book at its old size no longer describe it
+                self.snapshots = OrderedDict(
+                    (k, v) for k, v in self.snapshots.items() if v.book is not self.live
+                )
+            return self.live
+        if tree_size not in self.past:
+            self.past[tree_size] = CreditBook().apply_all(stored_records(session, 0, tree_size))
+            while len(self.past) > PAST_BOOKS:
+                self.past.popitem(last=False)
+        self.past.move_to_end(tree_size)
+        return self.past[tree_size]
+
+
+class BookKeeper(DependencyProvider):
+    def setup(self):
+        self.books = Books()
+
+    def get_dependency(self, worker_ctx):
+        return self.books

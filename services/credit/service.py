@@ -1,0 +1,292 @@
+"""The credit service (nameko ``credit``): scores from ledger entries, reproducible by checkpoint.
+
+``nameko run --config config.yml services.credit.service``; schema ``credit`` via
+``services.credit.operations.migrate(config)``. Config: ``DATABASE_URL``, ``REDIS_URL``,
+``REDIS_PREFIX``, ``CREDIT_MODEL_FILE`` (default: the shipped ``artefacts/scorecard.json``),
+``CREDIT_ALERT_DROP_POINTS`` (40), ``CREDIT_CACHE_SECONDS`` (86400),
+``CREDIT_OUTBOX_SECONDS`` (5).
+
+RPC (refusals are ``CommandRejected`` with ``CREDIT_PARTY_UNKNOWN``,
+``CREDIT_PARTY_NOT_SCORED``, ``CREDIT_TREE_SIZE_INVALID`` or the ledger's codes):
+
+- ``get_score(party)`` → the assessment at the ledger's latest checkpoint:
+  ``{party, score, grade, pd, limit_fen, limit: {...}, reasons: [{code, feature, value,
+  points_lost, text, entries: [entry ids]}], knockouts: [...], features: {...}, points:
+  {...}, model_version, feature_version, tree_size, as_of, checkpoint: {tree_size, root,
+  note}}``
+- ``score_at(party, tree_size)`` → the same computed from the entries below ``tree_size``
+  (for a ``tree_size`` a score was computed at: the identical answer, whatever came after).
+- ``model_info()`` → version, characteristics and the metrics the model card reports.
+
+Event handler ``ledger.entries_committed``: entries are stored and the cursor moved in one
+transaction (a redelivered or overlapping batch changes nothing); then the parties the batch
+concerns are re-scored, their features kept in ``party_features``, their cached scores
+dropped from Redis, and ``credit_alert_raised`` dispatched on sharp deterioration:
+``{party, kind: "knockout" | "score_drop", tree_size, as_of, previous: {score, grade, pd,
+tree_size} | null, current: {...}, drop, knockouts: [codes], reasons: [...], entries: [ids
+of the new entries concerning the party], model_version}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from nameko.events import EventDispatcher, event_handler
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+from nameko.timer import timer
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from ledger.commands import parse_time
+from services.common.dependencies import Database, Redis
+from services.common.entrypoints import rpc
+from services.credit import projection
+from services.credit.assessment import assess
+from services.credit.errors import CreditPartyNotScored, CreditPartyUnknown, CreditTreeSizeInvalid
+from services.credit.features import FEATURE_VERSION
+from services.credit.keeper import BookKeeper
+from services.credit.models import alerts, party_features, scores
+from services.credit.scorecard import DEFAULT_MODEL, Scorecard
+from services.credit.warnings import touched_parties, warning
+
+log = logging.getLogger(__name__)
+PAGE = 1000
+
+
+class CreditModel(DependencyProvider):
+    """The scorecard artefact named by ``CREDIT_MODEL_FILE``, loaded when the service starts."""
+
+    def setup(self):
+        config = self.container.config
+        self.scorecard = Scorecard.load(config.get("CREDIT_MODEL_FILE") or DEFAULT_MODEL)
+        self.drop_points = int(config.get("CREDIT_ALERT_DROP_POINTS", 40))
+        self.cache_seconds = int(config.get("CREDIT_CACHE_SECONDS", 86400))
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class CreditService:
+    name = "credit"
+
+    db = Database()
+    redis = Redis()
+    ledger = RpcProxy("ledger")
+    model = CreditModel()
+    books = BookKeeper()
+    dispatch = EventDispatcher()
+
+    @rpc
+    def get_score(self, party: str) -> dict:
+        """The party's assessment at the latest checkpoint: ``get_score("ent-2dc7ceb32b")``."""
+        checkpoint = self.ledger.get_checkpoint()
+        tree_size = checkpoint["tree_size"]
+        self._catch_up(tree_size)
+        key = self.redis.key("credit", "score", str(party))
+        cached = self.redis.client.get(key)
+        if cached:
+            answer = orjson.loads(cached)
+            if answer["tree_size"] == tree_size and self._current(answer):
+                return answer
+        answer = self._assessment(party, tree_size, checkpoint)
+        self.redis.client.set(key, orjson.dumps(answer), ex=self.model.cache_seconds)
+        return answer
+
+    @rpc
+    def score_at(self, party: str, tree_size: int) -> dict:
+        """Recompute from the entries below ``tree_size``: ``score_at("ent-…", 1200)``."""
+        if isinstance(tree_size, bool) or not isinstance(tree_size, int) or tree_size < 1:
+            raise CreditTreeSizeInvalid("tree_size is a positive integer")
+        latest = self.ledger.get_checkpoint()
+        if tree_size > latest["tree_size"]:
+            raise CreditTreeSizeInvalid(
+                "the ledger is not that large yet", {"tree_size": latest["tree_size"]}
+            )
+        self._catch_up(tree_size)
+        version = self.model.scorecard.version
+        key = self.redis.key("credit", "score_at", str(party), str(tree_size), version)
+        cached = self.redis.client.get(key)
+        if cached:
+            return orjson.loads(cached)
+        answer = self._assessment(party, tree_size, self._checkpoint(tree_size))
+        self.redis.client.set(key, orjson.dumps(answer), ex=self.model.cache_seconds)
+        return answer
+
+    @rpc
+    def model_info(self) -> dict:
+        document = self.model.scorecard.document
+        return {
+            "version": document["version"],
+            "feature_version": document["feature_version"],
+            "horizon_days": document["horizon_days"],
+            "characteristics": [c["name"] for c in document["characteristics"]],
+            "metrics": document.get("metrics", {}),
+        }
+
+    @event_handler("ledger", "entries_committed")
+    def take_entries(self, payload: dict) -> None:
+        """Store new ledger entries once each; re-score the parties they concern."""
+        fresh = self._ingest(payload.get("entries") or [])
+        if fresh:
+            self._refresh(fresh)
+
+    @timer(interval=5)
+    def publish_alerts(self) -> None:
+        """Dispatch alerts a crash left committed but unsent."""
+        self._publish()
+
+    # -- ingestion ------------------------------------------------------------------------
+
+    def _ingest(self, records: list[dict]) -> list[dict]:
+        try:
+            with self.db.transaction() as session:
+                return projection.ingest(session, records)
+        except projection.SequenceGap as gap:
+            caught_up = self._catch_up(records[0]["sequence"], gap.missing_from)
+            with self.db.transaction() as session:
+                return caught_up + projection.ingest(session, records)
+
+    def _catch_up(self, until: int, start: int | None = None) -> list[dict]:
+        """Read what the events did not bring (missed while down, or not yet delivered)."""
+        taken = []
+        if start is None:
+            with self.db.transaction() as session:
+                start = projection.read_cursor(session).next_sequence
+        while start < until:
+            page = self.ledger.read_entries(start - 1, min(PAGE, until - start))
+            if not page:
+                break
+            with self.db.transaction() as session:
+                taken += projection.ingest(session, page)
+            start = page[-1]["sequence"] + 1
+        return taken
+
+    # -- scoring --------------------------------------------------------------------------
+
+    def _current(self, answer: dict) -> bool:
+        return answer.get("model_version") == self.model.scorecard.version
+
+    def _checkpoint(self, tree_size: int) -> dict:
+        try:
+            return self.ledger.get_checkpoint(tree_size)
+        except Exception as exc:  # no checkpoint was signed at exactly this size
+            if getattr(exc, "code", None) != "CHECKPOINT_NOT_FOUND":
+                raise
+            return {"tree_size": tree_size, "note": None}
+
+    def _assessment(self, party: str, tree_size: int, checkpoint: dict) -> dict:
+        as_of = self.ledger.get_entry(tree_size - 1)["ledger_time"]
+        with self.books.lock, self.db.transaction() as session:
+            snapshot = self.books.snapshot(session, tree_size, parse_time(as_of))
+            facts = snapshot.book.parties.get(party)
+            if facts is None:
+                raise CreditPartyUnknown("no such party on the ledger", {"party": party})
+            if facts.kind != "enterprise":
+                raise CreditPartyNotScored("only enterprises are scored", {"party": party})
+            answer = assess(snapshot, party, self.model.scorecard)
+        note = checkpoint.get("note")
+        return {
+            **answer.to_dict(),
+            "feature_version": FEATURE_VERSION,
+            "tree_size": tree_size,
+            "as_of": as_of,
+            "checkpoint": {
+                "tree_size": tree_size,
+                "root": note.split("\n")[2] if note else None,
+                "note": note,
+            },
+        }
+
+    def _refresh(self, fresh: list[dict]) -> None:
+        with self.books.lock, self.db.transaction() as session:
+            cursor = projection.read_cursor(session)
+            size, as_of = cursor.next_sequence, cursor.last_ledger_time
+            snapshot = self.books.snapshot(session, size, parse_time(as_of))
+            touched = touched_parties(snapshot.book, fresh)
+            for party, entry_ids in sorted(touched.items()):
+                assessment = assess(snapshot, party, self.model.scorecard)
+                self._record(session, assessment, size, as_of, entry_ids)
+        if touched:
+            keys = [self.redis.key("credit", "score", party) for party in touched]
+            self.redis.client.delete(*keys)
+        self._publish()
+
+    def _record(self, session, assessment, size: int, as_of: str, entry_ids: list[str]):
+        party = assessment.party
+        features = {name: f.to_dict() for name, f in assessment.features.items()}
+        row = {"party_id": party, "tree_size": size, "as_of": as_of, "features": features}
+        session.execute(
+            insert(party_features)
+            .values(row)
+            .on_conflict_do_update(
+                index_elements=["party_id"],
+                set_=row,
+                where=party_features.c.tree_size <= size,
+            )
+        )
+        previous = session.execute(select(scores).where(scores.c.party_id == party)).first()
+        if previous is not None and previous.tree_size >= size:
+            return
+        current = {
+            "party_id": party,
+            "tree_size": size,
+            "score": assessment.score,
+            "grade": assessment.grade,
+            "pd": assessment.pd,
+            "knockouts": [k.code for k in assessment.knockouts],
+            "model_version": assessment.model_version,
+        }
+        before = previous._asdict() if previous is not None else None
+        kind = warning(before, current, self.model.drop_points)
+        if kind is not None:
+            self._raise_alert(session, kind, before, current, assessment, as_of, entry_ids)
+        session.execute(
+            insert(scores)
+            .values(current)
+            .on_conflict_do_update(index_elements=["party_id"], set_=current)
+        )
+
+    def _raise_alert(self, session, kind, before, current, assessment, as_of, entry_ids):
+        summary = ("score", "grade", "pd", "tree_size")
+        payload = {
+            "party": assessment.party,
+            "kind": kind,
+            "tree_size": current["tree_size"],
+            "as_of": as_of,
+            "previous": {k: before[k] for k in summary} if before else None,
+            "current": {k: current[k] for k in summary},
+            "drop": (before["score"] - current["score"]) if before else 0,
+            "knockouts": current["knockouts"],
+            "reasons": [reason.to_dict() for reason in assessment.reasons],
+            "entries": sorted(set(entry_ids)),
+            "model_version": assessment.model_version,
+        }
+        session.execute(
+            insert(alerts)
+            .values(
+                party_id=assessment.party,
+                tree_size=current["tree_size"],
+                kind=kind,
+                payload=payload,
+                dispatched=False,
+                created_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing()
+        )
+
+    def _publish(self) -> None:
+        with self.db.transaction() as session:
+            waiting = session.execute(
+                select(alerts.c.id, alerts.c.payload)
+                .where(alerts.c.dispatched.is_(False))
+                .order_by(alerts.c.id)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for alert_id, payload in waiting:
+                self.dispatch("credit_alert_raised", payload)
+                session.execute(
+                    update(alerts).where(alerts.c.id == alert_id).values(dispatched=True)
+                )
