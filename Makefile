@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv services test lint format bench run clean
+.PHONY: venv services test lint format bench load run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ services:
 
 test: lint services
 	$(VENV)/bin/pytest
+
+load: $(STAMP) services
+	$(PY) loadtests/run.py
 
 run: $(STAMP)
 	deploy/local/run.sh
