@@ -62,9 +62,10 @@ def _appends_section(results: dict, mark) -> str:
     return f"""
 ## Ledger appends over RPC (to durable commit)
 
-The ledger service runs as its own `nameko run` process on a throw-away database; the benchmark
-sends pre-signed entries and counts an entry when its commit is acknowledged. The verification
-share is the time `verify_batch` alone needs for the same entries, over the append time.
+The ledger service runs as {appends.get("replicas", 1)} `nameko run` processes (replicas consuming
+the same queue, as deployed) on a throw-away database; the benchmark sends pre-signed entries
+and counts an entry when its commit is acknowledged. The verification share is the time
+`verify_batch` alone needs for the same entries, over the append time.
 
 | batch size | batches | in flight | entries/s | verification share |
 |---:|---:|---:|---:|---:|
@@ -73,7 +74,8 @@ share is the time `verify_batch` alone needs for the same entries, over the appe
 - 1,000-entry batches: target ≥ 5,000 entries/s — {mark("append_entries_per_second_1000_batches")}.
 - Trivial RPC round trip (`ledger.ping`, sequential) in the same run:
   {appends["ping_round_trips_per_second"]:,.0f}/s.
-- `ledger.health` asked every 5 ms from a separate process during the 1,000-entry run:
+- `ledger.health` asked every 5 ms from a separate process while two 10,000-entry batches
+  were appended (a phase of its own, after the throughput runs):
   {responsive["answers_while_verifying"]} answers while verifying, slowest
   {responsive["max_ms_while_verifying"] or 0:.1f} ms (target < 50 ms:
   {mark("health_ms_while_verifying")}); slowest overall {responsive["max_ms"]:.1f} ms, p99

@@ -40,7 +40,7 @@ def main() -> int:
     signatures = batch_verification()
     print("Merkle inclusion proofs at 1,000,000 leaves")
     merkle = inclusion_proof_timing(1_000_000)
-    print("Ledger appends over RPC to durable commit (service in its own process)")
+    print("Ledger appends over RPC to durable commit (service replicas in their own processes)")
     import tempfile
 
     with tempfile.TemporaryDirectory() as workdir:
