@@ -22,6 +22,17 @@ from ledger.witness import WitnessRefusal, WitnessState, run_once, witness_check
 REPO = Path(__file__).resolve().parent.parent
 
 
+def ledger_cli(*arguments: str) -> subprocess.CompletedProcess:
+    """``python -m ledger …`` as an auditor runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def small_ledger(database_factory, key_dir):
     """A ledger of its own (bootstrapped, 1 enterprise, 30 entries), written without the
@@ -100,44 +111,14 @@ def test_the_audit_names_an_entry_altered_behind_the_triggers(small_ledger):
 def test_the_audit_command_exits_non_zero_and_names_the_first_bad_entry(small_ledger):
     config, engine, vkey = small_ledger
     _tamper(engine, "DELETE FROM ledger.entries WHERE sequence = 11")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledger",
-            "verify",
-            "--database-url",
-            config["DATABASE_URL"],
-            "--vkey",
-            vkey,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
+    result = ledger_cli("verify", "--database-url", config["DATABASE_URL"], "--vkey", vkey)
     assert result.returncode == 1
     assert "FIRST BAD ENTRY: sequence 11" in result.stdout
 
 
 def test_the_audit_command_passes_a_clean_ledger(small_ledger):
     config, _, vkey = small_ledger
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledger",
-            "verify",
-            "--database-url",
-            config["DATABASE_URL"],
-            "--vkey",
-            vkey,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
+    result = ledger_cli("verify", "--database-url", config["DATABASE_URL"], "--vkey", vkey)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "LEDGER VERIFIED" in result.stdout
 
@@ -148,13 +129,7 @@ def test_an_evidence_bundle_verifies_offline_and_a_tampered_one_does_not(small_l
     assert verify_bundle(bundle, pinned_vkey=vkey).ok
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle))
-    result = subprocess.run(
-        [sys.executable, "-m", "ledger", "verify-bundle", str(path), "--vkey", vkey],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-    )
+    result = ledger_cli("verify-bundle", str(path), "--vkey", vkey)
     assert result.returncode == 0 and "BUNDLE VERIFIED: 3 entries" in result.stdout
     bundle["receipts"][1]["leaf"]["envelope"]["body"]["n"] = 999
     report = verify_bundle(bundle, pinned_vkey=vkey)
@@ -225,27 +200,18 @@ def test_the_witness_command_line_cosigns(rpc, admit, ledger_config, tmp_path):
     config_file = tmp_path / "config.yml"
     config_file.write_text(yaml.safe_dump(ledger_config))
     vkey = rpc.ledger.public_info()["vkey"]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledger",
-            "witness",
-            "--config",
-            str(config_file),
-            "--name",
-            bank.party_id,
-            "--key",
-            str(key_file),
-            "--state",
-            str(tmp_path / "state.json"),
-            "--vkey",
-            vkey,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
+    result = ledger_cli(
+        "witness",
+        "--config",
+        str(config_file),
+        "--name",
+        bank.party_id,
+        "--key",
+        str(key_file),
+        "--state",
+        str(tmp_path / "state.json"),
+        "--vkey",
+        vkey,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cosigned checkpoint at tree size" in result.stdout
