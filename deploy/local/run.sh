@@ -35,7 +35,15 @@ done
 echo "starting: ${modules[*]}"
 .venv/bin/nameko run --config config.yml "${modules[@]}" &
 services_pid=$!
-trap 'kill $services_pid 2>/dev/null; wait $services_pid 2>/dev/null' EXIT INT TERM
+stopped=0
+stop_services() {  # once: a second SIGTERM makes nameko stop its timers twice
+  [ "$stopped" = 1 ] && return
+  stopped=1
+  kill -TERM "$services_pid" 2>/dev/null
+  wait "$services_pid" 2>/dev/null
+}
+trap stop_services EXIT
+trap 'exit 130' INT TERM
 
 $PY -m deploy.local.demo_data --config config.yml
 echo "the platform is running; Ctrl-C stops it"

@@ -99,6 +99,7 @@ def export_bundle(config: dict, sequences: list[int]) -> dict:
 def rpc_proxy(config: dict):
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    import services.common.entrypoints  # noqa: F401  (refusals come back as CommandRejected)
     from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
 
     with ClusterRpcProxy({**NAMEKO_SERIALIZER_CONFIG, **config}, timeout=30) as rpc:
