@@ -13,6 +13,7 @@ is imported; ``services.invoices.domain`` imports them all.
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -97,7 +98,7 @@ class Context:
 
 
 @dataclass(frozen=True)
-class TypedCommand:
+class TypedCommand(ABC):
     """Base of the typed commands. Subclasses set ``TYPE`` (wire type string) and
     ``AGGREGATE`` (stream kind), and implement ``from_body(actor, body)`` and ``stream_key``."""
 
@@ -111,12 +112,14 @@ class TypedCommand:
             _COMMANDS[cls.TYPE] = cls
 
     @classmethod
+    @abstractmethod
     def from_body(cls, actor: str, body: Body) -> TypedCommand:
-        raise NotImplementedError
+        """Build the command from a validated body (each command type defines its fields)."""
 
     @property
+    @abstractmethod
     def stream_key(self) -> str:
-        raise NotImplementedError
+        """The part of the stream name after the aggregate, e.g. the invoice number."""
 
     @property
     def stream(self) -> str:
