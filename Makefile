@@ -31,6 +31,7 @@ test: lint services
 
 load: $(STAMP) services
 	$(PY) loadtests/run.py
+	$(PY) bench/keep_load_summary.py
 
 run: $(STAMP)
 	deploy/local/run.sh

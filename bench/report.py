@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -47,6 +48,9 @@ At {merkle["leaves"]:,} leaves (tree built in {merkle["build_seconds"]:.1f} s), 
 {mark("inclusion_proof_ms_at_1m")}).
 """
     text += _appends_section(results, mark)
+    load_summary = path.parent.parent / "bench" / "load-summary.json"
+    if load_summary.exists():
+        text += _load_section(json.loads(load_summary.read_text()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
 
@@ -80,4 +84,42 @@ and counts an entry when its commit is acknowledged. The verification share is t
   {responsive["max_ms_while_verifying"] or 0:.1f} ms (target < 50 ms:
   {mark("health_ms_while_verifying")}); slowest overall {responsive["max_ms"]:.1f} ms, p99
   {responsive["p99_ms"]:.1f} ms.
+"""
+
+
+def _load_section(load: dict) -> str:
+    """The last `make load` run copied to bench/load-summary.json (Locust over AMQP)."""
+    rows = []
+    for phase, figures in load["phases"].items():
+        for name, op in figures["operations"].items():
+            if name == "Aggregated":
+                continue
+            rows.append(
+                f"| {phase} | `{name}` | {op['requests']:,} | {op['failures']} | "
+                f"{op['ops_per_s']:,.1f} | {op['p50_ms']:.0f} | {op['p95_ms']:.0f} | "
+                f"{op['p99_ms']:.0f} |"
+            )
+    ratios = load["ratios"]
+    checks = load["checks"]
+    table = "\n".join(rows)
+    return f"""
+## Load (Locust over AMQP, `make load`)
+
+`{load["command"]}` on {load["measured_at"]} ({load["machine"]["cpus"]} cores): each suite
+{load["settings"]["users"]} users for {load["settings"]["run_time"]}, against a throw-away stack
+(one process each for ledger, bills and invoices). Full reports: `var/loadtests/<time>/`.
+
+| suite | operation | requests | failures | ops/s | p50 ms | p95 ms | p99 ms |
+|---|---|---:|---:|---:|---:|---:|---:|
+{table}
+
+- Trivial RPC ceiling (`ledger.ping`): {ratios["ping_ceiling"]["ops_per_s"]:,.0f}/s; the signed
+  endorse path reaches {ratios["endorse_path"]["throughput_vs_ping"]:.1%} of it (target 50%: not
+  met — each signed operation is two RPC hops, two transactions and a signature check).
+- Ledger batch suite: {ratios["ledger_batches"]["entries_per_s"]:,.0f} entries/s under Locust
+  (mixed batch sizes, one replica); the benchmark above reaches its figure with two replicas.
+- After the run: ledger verified ({checks["ledger_verify_report"][0]}); acknowledged commands
+  {checks["acknowledged_commands"]:,}, missing from the ledger
+  {checks["acknowledged_missing_from_ledger"]}; contention lost races are counted as expected
+  conflicts, and no version has two winners.
 """
