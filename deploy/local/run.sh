@@ -35,15 +35,21 @@ done
 echo "starting: ${modules[*]}"
 .venv/bin/nameko run --config config.yml "${modules[@]}" &
 services_pid=$!
-stopped=0
-stop_services() {  # once: a second SIGTERM makes nameko stop its timers twice
-  [ "$stopped" = 1 ] && return
-  stopped=1
+# Ctrl-C (or a TERM to the process group) reaches nameko too: then we only wait for it, since a
+# second signal makes nameko stop its timers twice. Otherwise we stop it ourselves.
+signalled=0
+stop_services() {
+  for _ in $(seq 1 10); do
+    kill -0 "$services_pid" 2>/dev/null || return 0
+    [ "$signalled" = 1 ] || break
+    sleep 1
+  done
   kill -TERM "$services_pid" 2>/dev/null
-  wait "$services_pid" 2>/dev/null
+  for _ in $(seq 1 20); do kill -0 "$services_pid" 2>/dev/null || return 0; sleep 1; done
+  kill -KILL "$services_pid" 2>/dev/null
 }
 trap stop_services EXIT
-trap 'exit 130' INT TERM
+trap 'signalled=1; exit 130' INT TERM
 
 $PY -m deploy.local.demo_data --config config.yml
 echo "the platform is running; Ctrl-C stops it"
