@@ -62,7 +62,7 @@ def parse_time(text: str) -> datetime:
 
 def new_nonce() -> str:
     """A random nonce of 128 bits, base64url without padding."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+    return b64encode(secrets.token_bytes(16))
 
 
 def b64encode(data: bytes) -> str:

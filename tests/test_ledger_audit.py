@@ -1,5 +1,6 @@
 """Append-only storage, the independent audit, evidence bundles and witnesses."""
 
+import base64
 import json
 import subprocess
 import sys
@@ -163,7 +164,7 @@ def test_a_witness_refuses_a_split_view_and_a_shrunk_tree(rpc, admit, key_dir):
     log_key = NoteKey.from_vkey(rpc.ledger.public_info()["vkey"])
     latest = rpc.ledger.get_checkpoint()
     seen = Checkpoint.parse(latest["note"].split("\n\n")[0] + "\n")
-    state = WitnessState(seen.tree_size, __import__("base64").b64encode(seen.root_hash).decode())
+    state = WitnessState(seen.tree_size, base64.b64encode(seen.root_hash).decode())
     ledger_key = read_private_key(key_dir / "ledger.pem")
     forked = sign_checkpoint(Checkpoint(seen.origin, seen.tree_size, bytes(32)), ledger_key)
     with pytest.raises(WitnessRefusal) as refused:

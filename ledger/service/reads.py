@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select
 
 from ledger import canonical
 from ledger.checkpoints import attach_cosignature
+from ledger.commands import b64encode
 from ledger.errors import InvalidCheckpoint
 from ledger.merkle import store_consistency_proof, store_inclusion_proof
 from ledger.notes import NoteKey
@@ -129,7 +130,7 @@ def party(connection, party_id: str) -> dict:
         "keys": [
             {
                 "key_id": key.key_id,
-                "public_key": base64.urlsafe_b64encode(bytes(key.public_key)).rstrip(b"=").decode(),
+                "public_key": b64encode(bytes(key.public_key)),
                 "registered_sequence": key.registered_sequence,
                 "revoked_sequence": key.revoked_sequence,
             }
@@ -155,7 +156,7 @@ def blocks_after(connection, after_height: int, limit: int) -> list[dict]:
     return [
         {
             "header": canonical.decode(bytes(header)),
-            "signature": base64.urlsafe_b64encode(bytes(signature)).rstrip(b"=").decode(),
+            "signature": b64encode(bytes(signature)),
         }
         for header, signature in rows
     ]
