@@ -152,6 +152,9 @@ def document() -> dict:
             }
         },
     }
+    from services.gateway import insight
+
+    paths |= insight.openapi_paths(_op, _path_param, _ERROR)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -23,6 +23,7 @@ from services.common.dependencies import Clock, Database, Redis
 from services.common.errors import ValidationFailed
 from services.gateway import access
 from services.gateway.errors import LoginFailed
+from services.gateway.insight import InsightRoutes
 from services.gateway.models import users
 from services.gateway.openapi import document
 from services.gateway.passwords import DECOY_HASH, verify_password
@@ -66,7 +67,7 @@ def _path(value: str, pattern: re.Pattern, name: str) -> str:
     return value
 
 
-class GatewayService:
+class GatewayService(InsightRoutes):
     name = "gateway"
 
     db = Database()

@@ -212,8 +212,23 @@ function sayError(error) {
   say(known ? `${known} (${error.code})` : `${error.code || "ERROR"}: ${error.message}`);
 }
 function show(view) {
-  for (const id of ["login-view", "dashboard-view", "bill-view"]) $(id).hidden = id !== view;
+  for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== view;
   $("logout").hidden = view === "login-view";
+  $("nav").hidden = view === "login-view";
+}
+
+// Further views (insight.js and others) register a hash route and, optionally, a nav link:
+// registerView(/^#trades\/(.+)$/, (match) => showTrade(match[1]), { href: "#trades", label: "trades" })
+const VIEWS = [];
+function registerView(pattern, render, link) {
+  VIEWS.push({ pattern, render });
+  if (link) {
+    const anchor = document.createElement("a");
+    anchor.href = link.href;
+    anchor.dataset.i18n = link.label;
+    anchor.textContent = t(link.label);
+    $("nav").append(anchor);
+  }
 }
 function translate() {
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
@@ -363,6 +378,10 @@ async function route() {
   if (!state.session) return show("login-view");
   const match = location.hash.match(/^#bill\/(.+)$/);
   try {
+    for (const view of VIEWS) {
+      const found = location.hash.match(view.pattern);
+      if (found) return await view.render(found);
+    }
     if (match) await showBill(decodeURIComponent(match[1])); else await showDashboard();
   } catch (error) {
     sayError(error);
