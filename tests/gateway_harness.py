@@ -10,12 +10,15 @@ from __future__ import annotations
 import secrets
 import socket
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import SimpleNamespace
 
 import redis
 import requests
 from bills_service_harness import HOLIDAYS, Desk, TestClock
 from infrastructure import create_vhost, delete_vhost
+
+from ledger import canonical_encode
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,8 +29,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_stack(label, ledger_config, database_factory, services, run_id, redis_prefix, operator):
-    """Start the services; returns (namespace, stop)."""
+def start_stack(
+    label, ledger_config, database_factory, services, run_id, redis_prefix, operator, **settings
+):
+    """Start the services; returns (namespace, stop). ``settings`` override config keys, e.g.
+    ``GATEWAY_AUTO_APPROVE_KEYS="true"``."""
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -58,6 +64,7 @@ def start_stack(label, ledger_config, database_factory, services, run_id, redis_
         "GATEWAY_COOKIE_SECURE": "false",  # plain HTTP on loopback in tests
         "GATEWAY_LOGIN_MAX_FAILURES": 3,
         "GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": 10_000,  # every test client is 127.0.0.1
+        **settings,
     }
     migrate_bills(config)
     migrate_invoices(config)
@@ -91,6 +98,37 @@ def start_stack(label, ledger_config, database_factory, services, run_id, redis_
         delete_vhost(services, vhost)
 
     return stack, stop
+
+
+def start_gateway(stack, **settings):
+    """One more gateway on the stack's services, with other settings; returns (url, stop)."""
+    from nameko.containers import ServiceContainer
+
+    from services.gateway.service import GatewayService
+
+    address = f"127.0.0.1:{free_port()}"
+    container = ServiceContainer(
+        GatewayService, {**stack.config, "WEB_SERVER_ADDRESS": address, **settings}
+    )
+    container.start()
+    return f"http://{address}", container.stop
+
+
+def enrolment(key, party_id: str, username: str, signed_at: datetime, /, **changes) -> dict:
+    """A key enrolment as the browser sends it: the proof signed by ``key`` itself."""
+    from ledger import public_key_der, sign
+    from ledger.commands import b64encode, format_time
+    from services.gateway.enrolment import PURPOSE
+
+    proof = {
+        "purpose": PURPOSE,
+        "party_id": party_id,
+        "username": username,
+        "public_key": b64encode(public_key_der(key)),
+        "signed_at": format_time(signed_at),
+        **changes,
+    }
+    return {"proof": proof, "signature": b64encode(sign(key, canonical_encode(proof)))}
 
 
 def add_user(config: dict, party_id: str, username: str | None = None) -> str:

@@ -7,14 +7,25 @@ commands their party signed (here with the Python SDK, as the browser does with 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from bills_service_harness import Timeline
-from gateway_harness import PASSWORD, Portal, add_user, error_code, start_stack
+from gateway_harness import (
+    PASSWORD,
+    Portal,
+    add_user,
+    enrolment,
+    error_code,
+    start_gateway,
+    start_stack,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import NoteKey, public_key_der, verify_receipt
+from ledger import NoteKey, generate_private_key, key_id, public_key_der, verify_receipt
+from services.gateway.operations import approve_enrolments, pending_enrolments
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +283,9 @@ JSON_VALUES = st.recursive(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    path=st.sampled_from(["/api/v1/commands", "/api/v1/keys", "/api/v1/session"]),
+    path=st.sampled_from(
+        ["/api/v1/commands", "/api/v1/keys", "/api/v1/keys/enrolment", "/api/v1/session"]
+    ),
     body=JSON_VALUES | st.fixed_dictionaries({"envelope": JSON_VALUES, "signature": JSON_VALUES}),
 )
 def test_no_json_body_makes_the_gateway_answer_5xx(portal, path, body):
@@ -280,6 +293,155 @@ def test_no_json_body_makes_the_gateway_answer_5xx(portal, path, body):
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert error_code(response)
+
+
+# -- browser key enrolment -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def auto_approving_gateway(stack):
+    """A second gateway on the same services, as ``make run`` configures it."""
+    url, stop = start_gateway(stack, GATEWAY_AUTO_APPROVE_KEYS="true")
+    yield url
+    stop()
+
+
+def newcomer(stack, url: str | None = None) -> SimpleNamespace:
+    """A user of a newly admitted party, signed in, with a fresh browser key."""
+    party = stack.desk.admit()
+    username = add_user(stack.config, party.party_id)
+    portal = Portal(url or stack.url)
+    assert portal.login(username).status_code == 200
+    return SimpleNamespace(
+        party_id=party.party_id, username=username, portal=portal, key=generate_private_key()
+    )
+
+
+def enrol(stack, user, **changes):
+    body = enrolment(user.key, user.party_id, user.username, stack.clock.now(), **changes)
+    return user.portal.post("/api/v1/keys/enrolment", json=body)
+
+
+def keys_on_ledger(stack, party_id: str) -> set[str]:
+    return {key["key_id"] for key in stack.rpc.ledger.get_party(party_id)["keys"]}
+
+
+def test_an_enrolled_key_is_pending_until_the_operator_approves_it(stack, world):
+    user = newcomer(stack)
+    response = enrol(stack, user)
+    assert response.status_code == 200, response.text
+    pending = response.json()
+    assert pending["status"] == "pending"
+    assert pending["key_id"] == key_id(public_key_der(user.key))
+    assert pending["key_id"] not in keys_on_ledger(stack, user.party_id)
+    assert pending["key_id"] in [found["key_id"] for found in pending_enrolments(stack.config)]
+
+    (approved,) = approve_enrolments(stack.config, [pending["key_id"]], now=stack.clock.now())
+    assert approved["status"] == "registered"
+    assert pending["key_id"] in keys_on_ledger(stack, user.party_id)
+    again = enrol(stack, user).json()
+    assert (again["status"], again["entry_id"]) == ("registered", approved["entry_id"])
+
+
+def test_enrolling_the_same_key_again_changes_nothing(stack, world):
+    user = newcomer(stack)
+    first, second = enrol(stack, user), enrol(stack, user)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+
+
+def test_with_auto_approval_the_gateway_registers_the_key_on_the_ledger(
+    stack, world, auto_approving_gateway
+):
+    user = newcomer(stack, auto_approving_gateway)
+    response = enrol(stack, user)
+    assert response.status_code == 200, response.text
+    registered = response.json()
+    assert registered["status"] == "registered"
+    assert registered["key_id"] in keys_on_ledger(stack, user.party_id)
+    entry = stack.rpc.ledger.get_receipt(registered["entry_id"])["leaf"]["envelope"]
+    assert (entry["type"], entry["signer"]) == ("key.register", "operator")
+    assert enrol(stack, user).json() == registered  # idempotent once registered too
+
+
+@pytest.mark.parametrize("field", ["party_id", "username"])
+def test_an_enrolment_for_another_party_or_user_is_refused(stack, world, field):
+    user = newcomer(stack)
+    response = enrol(stack, user, **{field: world["stranger"].party_id})
+    assert (response.status_code, error_code(response)) == (403, "PARTY_MISMATCH")
+
+
+def test_a_key_another_party_enrolled_cannot_be_enrolled_again(stack, world):
+    first, second = newcomer(stack), newcomer(stack)
+    second.key = first.key
+    assert enrol(stack, first).status_code == 200
+    response = enrol(stack, second)
+    assert (response.status_code, error_code(response)) == (409, "ENROLMENT_KEY_TAKEN")
+
+
+def _proof(**changes):
+    def body(stack, user):
+        return enrolment(user.key, user.party_id, user.username, stack.clock.now(), **changes)
+
+    return body
+
+
+def _an_hour_old(stack, user):
+    an_hour_ago = stack.clock.now() - timedelta(hours=1)
+    return enrolment(user.key, user.party_id, user.username, an_hour_ago)
+
+
+def _signed_by_another_key(stack, user):
+    body = _proof()(stack, user)
+    body["signature"] = enrolment(generate_private_key(), "x", "y", stack.clock.now())["signature"]
+    return body
+
+
+BAD_ENROLMENTS = [
+    ("signed by another key", _signed_by_another_key, "ENROLMENT_PROOF_INVALID"),
+    ("for another purpose", _proof(purpose="login"), "ENROLMENT_PROOF_INVALID"),
+    ("an hour old", _an_hour_old, "OUTSIDE_TIME_WINDOW"),
+    ("not a key", _proof(public_key="bm90IGEga2V5"), "INVALID_KEY"),
+    ("a bad timestamp", _proof(signed_at="yesterday"), "VALIDATION_FAILED"),
+    ("an extra field", _proof(extra="x"), "VALIDATION_FAILED"),
+    ("a numeric signature", lambda *_: {"proof": {}, "signature": 1}, "VALIDATION_FAILED"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "code"), BAD_ENROLMENTS, ids=[row[0] for row in BAD_ENROLMENTS]
+)
+def test_a_bad_enrolment_is_a_422_with_its_code(stack, world, case, body, code):
+    user = newcomer(stack)
+    response = user.portal.post("/api/v1/keys/enrolment", json=body(stack, user))
+    assert (response.status_code, error_code(response)) == (422, code), response.text
+    assert key_id(public_key_der(user.key)) not in keys_on_ledger(stack, user.party_id)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        ("not json", "application/json", 400, "INVALID_JSON"),
+        ("{}", "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+        ("[]", "application/json", 422, "VALIDATION_FAILED"),
+    ],
+)
+def test_an_enrolment_that_is_not_a_json_object_is_refused(
+    portal, body, content_type, status, code
+):
+    response = portal.post(
+        "/api/v1/keys/enrolment", data=body.encode(), headers={"Content-Type": content_type}
+    )
+    assert (response.status_code, error_code(response)) == (status, code)
+
+
+def test_an_enrolment_needs_a_session_and_the_csrf_token(stack, world):
+    user = newcomer(stack)
+    body = enrolment(user.key, user.party_id, user.username, stack.clock.now())
+    anonymous = Portal(stack.url).post("/api/v1/keys/enrolment", json=body)
+    assert (anonymous.status_code, error_code(anonymous)) == (401, "UNAUTHENTICATED")
+    forged = user.portal.post("/api/v1/keys/enrolment", json=body, csrf=False)
+    assert (forged.status_code, error_code(forged)) == (403, "CSRF_REFUSED")
 
 
 # -- the OpenAPI document ------------------------------------------------------------------

@@ -469,3 +469,37 @@ def test_rebuilding_from_the_ledger_yields_identical_projections(
     assert replayed == len(before["processed_entries"]) > 0
     for name, rows in before.items():
         assert after[name] == rows, f"{name} differs after the rebuild"
+
+
+# -- portal reads: financing lists, the entries behind a trade, bill settlements ------------
+
+
+def test_financings_are_listed_for_the_applicant_and_the_bank_only(
+    desk, rpc, seller, buyer, bank, other_bank
+):
+    _, number = desk.matched_trade(seller, buyer)
+    desk.submit(seller, "consent.grant", {"bank": bank.id})
+    financing_id, _ = apply_for_financing(desk, seller, bank, number)
+    for reader in (seller, bank):
+        listed = rpc.invoices.financings_of(reader.id, reader.id)
+        assert [f["financing_id"] for f in listed] == [financing_id]
+    assert rpc.invoices.financings_of(other_bank.id, other_bank.id) == []
+    assert as_refusal(lambda: rpc.invoices.financings_of(seller.id, buyer.id)).code == (
+        "CONSENT_REQUIRED"
+    )
+
+
+def test_a_trades_events_and_a_bills_settlements_cite_their_ledger_entries(
+    desk, rpc, operator, seller, buyer
+):
+    trade_id, number = desk.matched_trade(seller, buyer)
+    bill_number = random_id("bill")
+    settlement = {"number": number, "bill_number": bill_number, "amount_fen": 1_000}
+    desk.submit(Party(operator, "operator", None), "invoice.record_bill_settlement", settlement)
+    events = rpc.invoices.trade_events(trade_id, seller.id)
+    assert [e["name"] for e in events][:2] == ["trade_contract_proposed", "trade_contract_signed"]
+    assert events[-1]["name"] == "invoice_payment_recorded"
+    assert rpc.ledger.get_receipt(events[-1]["entry_id"])["sequence"] == events[-1]["sequence"]
+    (found,) = rpc.invoices.bill_settlements(bill_number, seller.id)
+    assert (found["invoice"]["number"], found["invoice"]["trade_id"]) == (number, trade_id)
+    assert rpc.invoices.bill_settlements(bill_number, random_id("ent")) == []

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # `make run` without Docker: local PostgreSQL, Redis and RabbitMQ; keys, schema, operator,
 # every service, then demo data. Ctrl-C stops the services.
+#
+# The demo data is a synthetic world of the past 150 days (deploy/local/demo_data.py). It is
+# written at its own dates while the demo moves the platform clock, so the services read the
+# clock from Redis (CLOCK=redis, key <REDIS_PREFIX>clock:now); with the key absent, as it is
+# once the world is loaded, that clock is the real time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -12,7 +17,9 @@ for key in ledger operator; do
   [ -f "var/keys/$key.pem" ] || $PY -m ledger keygen "var/keys/$key.pem"
 done
 
+export GATEWAY_AUTO_APPROVE_KEYS="${GATEWAY_AUTO_APPROVE_KEYS:-true}"  # demo: no operator step for browser keys
 export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/billchain}"
+export CLOCK=redis
 $PY - <<'PYTHON'
 import os
 from sqlalchemy import create_engine, text
@@ -25,12 +32,16 @@ with admin.connect() as connection:
         print(f"created database {name}")
 PYTHON
 
-$PY -m ledger bootstrap --config config.yml
+# the ledger's schema and, on an empty ledger, its operator admitted at the demo world's first
+# morning (what `python -m ledger bootstrap` does, at an earlier time)
+$PY -m deploy.local.demo_data bootstrap --config config.yml
 $PY -m deploy.local.migrate_services
 
-modules=(ledger.service.service)
-for service in bills invoices credit gateway; do
-  [ -f "services/$service/service.py" ] && modules+=("services.$service.service")
+# each service class named: a module may hold other classes with entrypoints (mixins)
+modules=(ledger.service.service:LedgerService)
+for service in bills:BillsService invoices:InvoicesService credit:CreditService \
+  gateway:GatewayService; do
+  [ -f "services/${service%%:*}/service.py" ] && modules+=("services.${service/:/.service:}")
 done
 echo "starting: ${modules[*]}"
 .venv/bin/nameko run --config config.yml "${modules[@]}" &
@@ -51,6 +62,6 @@ stop_services() {
 trap stop_services EXIT
 trap 'signalled=1; exit 130' INT TERM
 
-$PY -m deploy.local.demo_data --config config.yml
+$PY -m deploy.local.demo_data load --config config.yml
 echo "the platform is running; Ctrl-C stops it"
 wait $services_pid

@@ -47,10 +47,28 @@ class CsrfRefused(Forbidden):
     code = "CSRF_REFUSED"
 
 
+class RegulatorOnly(Forbidden):
+    """A user whose party is not a regulator asked for a trace."""
+
+    code = "REGULATOR_ONLY"
+
+
 class NotYourParty(Forbidden):
     """Raised when a user signs or reads for a party other than their own (403)."""
 
     code = "PARTY_MISMATCH"
+
+
+class EnrolmentProofInvalid(ValidationFailed):
+    """Raised when a key enrolment's proof is not signed by the key it enrols (422)."""
+
+    code = "ENROLMENT_PROOF_INVALID"
+
+
+class EnrolmentKeyTaken(Conflict):
+    """Raised when a key another party already enrolled is enrolled again (409)."""
+
+    code = "ENROLMENT_KEY_TAKEN"
 
 
 class Throttled(PlatformError):
@@ -75,6 +93,8 @@ _GATEWAY = {
     LoginFailed.code: 401,
     CsrfRefused.code: 403,
     NotYourParty.code: 403,
+    EnrolmentProofInvalid.code: 422,
+    EnrolmentKeyTaken.code: 409,
     Throttled.code: 429,
     ServiceUnavailable.code: 503,
     "ROUTE_NOT_FOUND": 404,
@@ -113,11 +133,15 @@ _LEDGER = {
         ("STREAM_VERSION_CONFLICT", "REPLAY_REFUSED", "PARTY_EXISTS", "KEY_EXISTS", "SPLIT_VIEW"),
         409,
     ),
+    # a service behind the gateway did not answer in time; re-sending the same signed command
+    # is safe (a duplicate answers with the original receipt)
+    **dict.fromkeys(("LEDGER_UNAVAILABLE", "CREDIT_UNAVAILABLE"), 503),
 }
 
 
 def _domain_codes() -> dict[str, int]:
     import services.bills.errors  # noqa: F401  (registers the bill error classes)
+    import services.credit.errors  # noqa: F401
     import services.invoices.errors  # noqa: F401
 
     table: dict[str, int] = {}

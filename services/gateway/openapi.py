@@ -40,7 +40,7 @@ def _path_param(name: str, pattern: str) -> dict:
 
 
 _CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}
-_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+_WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
 _SIGNED = {"$ref": "#/components/schemas/SignedCommand"}
 _SESSION = {"$ref": "#/components/schemas/Session"}
 _PUBLIC = {"security": []}
@@ -77,6 +77,16 @@ def document() -> dict:
                 {"$ref": "#/components/schemas/CommandAnswer"},
                 errors=_WRITE_ERRORS,
                 body=_SIGNED,
+                params=[_CSRF],
+            )
+        },
+        "/api/v1/keys/enrolment": {
+            "post": _op(
+                "Enrol this browser's public key for the user's party, with proof of possession;"
+                " pending until the operator approves (or at once with GATEWAY_AUTO_APPROVE_KEYS)",
+                {"$ref": "#/components/schemas/KeyEnrolment"},
+                errors=(400, 401, 403, 404, 409, 413, 415, 422),
+                body={"$ref": "#/components/schemas/KeyEnrolmentRequest"},
                 params=[_CSRF],
             )
         },
@@ -252,6 +262,39 @@ def _schemas() -> dict:
                 "leaf": {"type": "object"},
                 "inclusion_proof": {"type": "array", "items": text},
                 "checkpoint": text,
+            },
+        },
+        "KeyEnrolmentRequest": {
+            "type": "object",
+            "required": ["proof", "signature"],
+            "additionalProperties": False,
+            "properties": {
+                "proof": {
+                    "type": "object",
+                    "description": "signed as canonical JSON by the key being enrolled",
+                    "required": ["purpose", "party_id", "username", "public_key", "signed_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "purpose": {"const": "billchain key enrolment"},
+                        "party_id": text,
+                        "username": text,
+                        "public_key": {"type": "string", "description": "SPKI DER, base64url"},
+                        "signed_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "signature": {"type": "string", "description": "base64url of 64-byte r||s, low-S"},
+            },
+        },
+        "KeyEnrolment": {
+            "type": "object",
+            "properties": {
+                "key_id": text,
+                "party_id": text,
+                "username": text,
+                "status": {"enum": ["pending", "registered"]},
+                "requested_at": text,
+                "registered_at": {"type": ["string", "null"]},
+                "entry_id": {"type": ["string", "null"]},
             },
         },
         "CommandAnswer": {

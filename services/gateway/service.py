@@ -18,12 +18,14 @@ from sqlalchemy import select
 from werkzeug.utils import send_from_directory
 
 import services.common.entrypoints  # noqa: F401  (CommandRejected comes back typed over RPC)
+from ledger import read_private_key
 from ledger.commands import format_time
 from services.common.dependencies import Clock, Database, Redis
 from services.common.errors import ValidationFailed
-from services.gateway import access
+from services.gateway import access, operations
+from services.gateway.enrolment import check_enrolment
 from services.gateway.errors import LoginFailed
-from services.gateway.insight import InsightRoutes
+from services.gateway import insight
 from services.gateway.models import users
 from services.gateway.openapi import document
 from services.gateway.passwords import DECOY_HASH, verify_password
@@ -38,7 +40,9 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9_.\-]{1,96}$")
 class GatewaySettings(DependencyProvider):
     """Config: ``GATEWAY_SESSION_SECONDS`` (28800), ``GATEWAY_COOKIE_SECURE`` (true),
     ``GATEWAY_LOGIN_MAX_FAILURES`` (5 per user), ``GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS``
-    (50), ``GATEWAY_LOGIN_WINDOW_SECONDS`` (900)."""
+    (50), ``GATEWAY_LOGIN_WINDOW_SECONDS`` (900), ``GATEWAY_AUTO_APPROVE_KEYS`` (false: true
+    only for the demo and tests, where the gateway registers enrolled browser keys at once with
+    ``OPERATOR_KEY_FILE`` as ``OPERATOR_PARTY_ID``)."""
 
     def setup(self):
         config = self.container.config
@@ -47,6 +51,11 @@ class GatewaySettings(DependencyProvider):
         self.max_failures = int(config.get("GATEWAY_LOGIN_MAX_FAILURES", 5))
         self.max_address_failures = int(config.get("GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS", 50))
         self.window = int(config.get("GATEWAY_LOGIN_WINDOW_SECONDS", 900))
+        self.auto_approve = str(config.get("GATEWAY_AUTO_APPROVE_KEYS", "false")).lower() == "true"
+        self.operator_id = config.get("OPERATOR_PARTY_ID", "operator")
+        self.operator_key = (
+            read_private_key(config["OPERATOR_KEY_FILE"]) if self.auto_approve else None
+        )
 
     def get_dependency(self, worker_ctx):
         return self
@@ -54,9 +63,9 @@ class GatewaySettings(DependencyProvider):
 
 def _text(payload: dict, name: str, limit: int) -> str:
     value = payload.get(name)
-    if not isinstance(value, str) or not 0 < len(value) <= limit:
+    if not isinstance(value, str) or not 0 < len(value) <= limit or "\x00" in value:
         raise ValidationFailed(
-            f"{name} must be a string of 1 to {limit} characters", {"field": name}
+            f"{name} must be a string of 1 to {limit} characters, without NUL", {"field": name}
         )
     return value
 
@@ -67,7 +76,7 @@ def _path(value: str, pattern: re.Pattern, name: str) -> str:
     return value
 
 
-class GatewayService(InsightRoutes):
+class GatewayService(insight.InsightRoutes):
     name = "gateway"
 
     db = Database()
@@ -148,7 +157,7 @@ class GatewayService(InsightRoutes):
     def submit_key_command(self, request):
         """A ``key.register``/``key.revoke``/``key.rotate`` the party signed with a key the
         ledger already knows; appended as is. (A party's first browser key is admitted by the
-        operator: ``python -m services.gateway.users register-key``.)"""
+        operator: ``POST /api/v1/keys/enrolment``.)"""
         portal = self._portal(request, state_changing=True)
         wire = read_json(request)
         envelope = access.envelope_of(wire)
@@ -158,6 +167,27 @@ class GatewayService(InsightRoutes):
             )
         access.require_signer(envelope, portal.party_id)
         return json_response({"receipt": self.ledger.append_one(wire)})
+
+    @http("POST", "/api/v1/keys/enrolment")
+    def enrol_key(self, request):
+        """Ask for this browser's key to be registered for the user's party, with proof of
+        possession (``enrolment.py``): ``{"proof": {"purpose": "billchain key enrolment",
+        "party_id", "username", "public_key", "signed_at"}, "signature": "<r||s>"}`` →
+        ``{"key_id", "status": "pending" | "registered", …}``. Idempotent per key. The operator
+        approves (``python -m services.gateway.users approve-keys``), or with
+        ``GATEWAY_AUTO_APPROVE_KEYS`` the gateway signs the ``key.register`` at once."""
+        portal = self._portal(request, state_changing=True)
+        now = self.clock()
+        enrolment = check_enrolment(read_json(request), portal.party_id, portal.username, now)
+        with self.db.transaction() as session:
+            stored = operations.record_enrolment(session, enrolment, now)
+        if stored.registered_at is None:
+            on_ledger = self._key_on_ledger(enrolment)  # e.g. by the operator's register-key
+            if on_ledger or self.settings.auto_approve:
+                entry_id = None if on_ledger else self._register(enrolment, now)
+                with self.db.transaction() as session:
+                    stored = operations.mark_registered(session, enrolment.key_id, entry_id, now)
+        return json_response(operations.enrolment_status(stored))
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -242,6 +272,19 @@ class GatewayService(InsightRoutes):
         return send_from_directory(STATIC, filename, request.environ)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _key_on_ledger(self, enrolment) -> bool:
+        party = self.ledger.get_party(enrolment.party_id)
+        return any(key["key_id"] == enrolment.key_id for key in party["keys"])
+
+    def _register(self, enrolment, now) -> str:
+        """Auto-approval: the operator's ``key.register``, signed here; its entry id."""
+        s = self.settings
+        version = self.ledger.stream_version(f"party:{enrolment.party_id}")
+        wire = operations.key_registration(
+            s.operator_key, s.operator_id, enrolment.party_id, enrolment.public_key, version, now
+        )
+        return self.ledger.append_one(wire)["entry_id"]
 
     def _with_time(self, fields: dict) -> dict:
         return {**fields, "server_time": format_time(self.clock())}

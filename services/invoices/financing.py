@@ -56,6 +56,7 @@ class FinancingState:
     amount_fen: int
     status: str = ELIGIBLE
     reasons: tuple[Reason, ...] = ()
+    available_credit_fen: int | None = None  # the credit the assessment found (None: no limit)
     disbursement_ref: str | None = None
     repaid_fen: int = 0
     repayment_refs: frozenset[str] = frozenset()
@@ -161,7 +162,10 @@ def evolve_financing(state: FinancingState | None, event: Event) -> FinancingSta
     if state is None:
         raise ValueError(f"{event.name} does not apply to an empty financing")
     if isinstance(event, FinancingAssessed):
-        return replace(state, status=event.decision, reasons=event.reasons)
+        available = event.available_credit_fen
+        return replace(
+            state, status=event.decision, reasons=event.reasons, available_credit_fen=available
+        )
     if isinstance(event, FinancingApproved):
         return replace(state, status=APPROVED)
     if isinstance(event, FinancingDeclined):

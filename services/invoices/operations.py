@@ -24,7 +24,7 @@ from services.common.config import load_config
 from services.common.errors import CommandRejected
 from services.common.migrate import upgrade
 from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
-from services.invoices import models, projection
+from services.invoices import credit_limits, models, projection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,14 +34,14 @@ def migrate(config: dict) -> None:
 
 
 @contextmanager
-def ledger_proxy(config: dict):
+def cluster_proxy(config: dict):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     with ClusterRpcProxy({**NAMEKO_SERIALIZER_CONFIG, **config}, timeout=60) as rpc:
-        yield rpc.ledger
+        yield rpc
 
 
-def party_lookups(ledger) -> projection.Lookups:
+def party_lookups(ledger, credit_limit_at=projection.no_credit_limit) -> projection.Lookups:
     parties: dict[str, dict | None] = {}
 
     def party(party_id: str) -> dict | None:
@@ -57,6 +57,7 @@ def party_lookups(ledger) -> projection.Lookups:
     return projection.Lookups(
         lambda party_id: (party(party_id) or {}).get("kind"),
         lambda party_id: (party(party_id) or {}).get("credit_code"),
+        credit_limit_at,
     )
 
 
@@ -64,9 +65,10 @@ def rebuild(config: dict) -> int:
     """Rebuild the projection from the ledger; return how many entries were replayed."""
     engine = create_engine(config["DATABASE_URL"])
     try:
-        with ledger_proxy(config) as ledger, Session(engine) as session, session.begin():
-            records = ledger_order(ledger.read_entries)
-            return replay(session, party_lookups(ledger), records)
+        with cluster_proxy(config) as rpc, Session(engine) as session, session.begin():
+            records = ledger_order(rpc.ledger.read_entries)
+            lookups = party_lookups(rpc.ledger, credit_limits.limit_lookup(config, rpc.credit))
+            return replay(session, lookups, records)
     finally:
         engine.dispose()
 

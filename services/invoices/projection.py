@@ -37,12 +37,14 @@ from services.invoices.domain import (
     parse_command,
     replay,
 )
+from services.invoices.financing import APPROVED, DISBURSED, ELIGIBLE
 
 GLOBAL_LOCK = (0x494E56, 0)  # "INV"
 STREAM_LOCK_SPACE = 0x494E57
 CROSS_STREAM_KINDS = frozenset({"financing"})  # their decisions read other streams
 PREFIXES = tuple(f"{kind}:" for kind in AGGREGATES)
 APPLIED, REFUSED = "applied", "refused"
+OPEN_FINANCINGS = (ELIGIBLE, APPROVED, DISBURSED)  # they use the applicant's credit
 
 ReadStream = Callable[[str, int], Iterable[dict]]  # (stream, after sequence) → ledger records
 
@@ -100,22 +102,37 @@ class Entry:
         return {**stamp, "ledger_time": format_time(self.ledger_time)}
 
 
+def no_credit_limit(party: str, tree_size: int) -> None:
+    """The credit lookup of a deployment without the credit service: no limit applies."""
+    return None
+
+
 @dataclass(frozen=True)
 class Lookups:
-    """Party lookups for decisions (from the ledger's party records)."""
+    """Lookups for decisions: party records from the ledger, and ``credit_limit_at(party,
+    tree_size)`` → the party's credit limit (fen) computed from the ledger's first
+    ``tree_size`` entries, or ``None`` when no limit applies."""
 
     party_kind: Callable[[str], str | None]
     credit_code_of: Callable[[str], str | None]
+    credit_limit_at: Callable[[str, int], int | None] = no_credit_limit
 
     def context(self, now: datetime, records: Any) -> Context:
         return Context(now, self.party_kind, self.credit_code_of, records)
 
 
 class ProjectionRecords:
-    """The domain's ``Records`` over the projection, inside the caller's transaction."""
+    """The domain's ``Records`` over the projection, inside the caller's transaction.
 
-    def __init__(self, projection: Projection):
+    ``at(sequence)`` binds them to the entry being decided: its credit limit is the one the
+    credit service computes from the entries before it, so a replay decides the same."""
+
+    def __init__(self, projection: Projection, sequence: int | None = None):
         self._projection = projection
+        self._sequence = sequence
+
+    def at(self, sequence: int) -> ProjectionRecords:
+        return ProjectionRecords(self._projection, sequence)
 
     def invoice(self, number: str):
         return self._projection.state(f"invoice:{number}")
@@ -131,8 +148,19 @@ class ProjectionRecords:
     def consent(self, sme: str):
         return self._projection.state(f"consent:{sme}")
 
-    def available_credit_fen(self, sme: str, bank: str) -> None:
-        return None  # no limit until the credit service publishes one
+    def available_credit_fen(self, sme: str, bank: str) -> int | None:
+        """The SME's credit limit less what it already owes or has asked for, across banks:
+        applications still open (eligible, approved, disbursed) count at their unpaid amount.
+        ``None`` (no limit) before an entry is bound, or where the credit service is absent."""
+        if self._sequence is None:
+            return None
+        limit = self._projection.lookups.credit_limit_at(sme, self._sequence)
+        if limit is None:
+            return None
+        table = models.financings
+        owed = func.coalesce(func.sum(table.c.amount_fen - table.c.repaid_fen), 0)
+        query = select(owed).where(table.c.applicant == sme, table.c.status.in_(OPEN_FINANCINGS))
+        return max(0, limit - int(self._projection.session.scalar(query)))
 
 
 class Projection:
@@ -207,7 +235,7 @@ class Projection:
         try:
             command = parse_command(entry.type, entry.signer, entry.body)
             require_stream(command, entry.stream)
-            context = self.lookups.context(entry.ledger_time, self.records)
+            context = self.lookups.context(entry.ledger_time, self.records.at(entry.sequence))
             events = decide(state, command, context)
         except PlatformError as refusal:
             self._processed(entry, REFUSED, refusal.code)

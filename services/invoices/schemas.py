@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from ledger.commands import format_time
 from services.invoices import models
 from services.invoices.domain import ConsentState, has_consent, match, require_consent
 from services.invoices.errors import (
@@ -130,6 +131,7 @@ def financing_view(financing, version: int, decision_ms: float | None) -> dict:
         "amount_fen": financing.amount_fen,
         "pledges": plain(financing.pledges),
         "reasons": plain(financing.reasons),
+        "available_credit_fen": financing.available_credit_fen,
         "disbursement_ref": financing.disbursement_ref,
         "repaid_fen": financing.repaid_fen,
         "decision_ms": decision_ms,
@@ -242,3 +244,78 @@ class Views:
         query = select(table).where(or_(table.c.seller == party_id, table.c.buyer == party_id))
         rows = self.projection.session.execute(query.order_by(table.c.trade_id))
         return [summary(row, TRADE_SUMMARY) for row in rows]
+
+    # -- portal reads: financing lists, the entries behind the three flows, bill settlements --
+
+    def financings_of(self, party_id: str) -> list[dict]:
+        """Applications the party made (an SME) or that are addressed to it (a bank), newest
+        first; a consented bank reading an SME's list sees only those addressed to itself."""
+        require_reader(self.reader, (party_id,), self.records.consent)
+        table = models.financings
+        query = select(table).where(or_(table.c.applicant == party_id, table.c.bank == party_id))
+        if self.reader.kind == BANK and self.reader.party_id != party_id:
+            query = query.where(table.c.bank == self.reader.party_id)
+        rows = self.projection.session.execute(query.order_by(table.c.updated_sequence.desc()))
+        return [summary(row, FINANCING_SUMMARY) for row in rows]
+
+    def trade_events(self, trade_id: str) -> list[dict]:
+        """The events recorded on the trade's stream and its invoices' streams, in ledger
+        order, each with its entry id; a bank sees no other bank's claims."""
+        self.trade(trade_id)  # refuses a reader who may not see the trade
+        numbers = [invoice.number for invoice in self.records.invoices_of_trade(trade_id)]
+        streams = [f"trade:{trade_id}", *(f"invoice:{number}" for number in numbers)]
+        table = models.events
+        query = select(table).where(table.c.stream.in_(streams))
+        rows = self.projection.session.execute(query.order_by(table.c.sequence, table.c.position))
+        return [event_record(row) for row in rows if self._may_see(row.payload)]
+
+    def bill_settlements(self, bill_number: str) -> list[dict]:
+        """Payments recorded with ``invoice.record_bill_settlement`` naming this bill, on the
+        invoices the reader may read, with each invoice's trade."""
+        table = models.events
+        query = select(table).where(
+            table.c.name == "invoice_payment_recorded",
+            table.c.payload["method"].astext == "bill",
+            table.c.payload["reference"].astext == bill_number,
+        )
+        found = []
+        for row in self.projection.session.execute(query.order_by(table.c.sequence)):
+            try:
+                invoice = self.invoice(row.stream.partition(":")[2])
+            except ConsentRequired:
+                continue
+            found.append({**event_record(row), "invoice": summary_of(invoice, INVOICE_SUMMARY)})
+        return found
+
+    def _may_see(self, payload: dict) -> bool:
+        bank = payload.get("bank")
+        return self.reader.kind != BANK or bank is None or bank == self.reader.party_id
+
+
+FINANCING_SUMMARY = (
+    "financing_id",
+    "applicant",
+    "bank",
+    "status",
+    "amount_fen",
+    "repaid_fen",
+    "pledges",
+    "reasons",
+    "version",
+)
+
+
+def summary_of(view: dict, fields: tuple[str, ...]) -> dict:
+    return {field: view[field] for field in fields}
+
+
+def event_record(row) -> dict:
+    """An event row as the portal shows it: which entry, when, what."""
+    return {
+        "stream": row.stream,
+        "name": row.name,
+        "entry_id": row.entry_id,
+        "sequence": row.sequence,
+        "ledger_time": format_time(row.ledger_time),
+        "payload": row.payload,
+    }

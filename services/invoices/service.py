@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 from nameko.events import EventDispatcher, event_handler
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
@@ -21,6 +22,7 @@ from services.common.dependencies import Clock, Database
 from services.common.entrypoints import rpc
 from services.common.errors import CommandRejected
 from services.common.ledger_client import LedgerClient
+from services.invoices import credit_limits
 from services.invoices.domain import decide, parse_command, public_verification
 from services.invoices.fields import IDENTIFIER, INVOICE_NUMBER, PARTY, Body
 from services.invoices.operations import paged
@@ -41,6 +43,13 @@ PAGE = 1000
 SWEEP_SECONDS = 30
 
 
+class Settings(DependencyProvider):
+    """The service's config, as given to ``nameko run``."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container.config
+
+
 class InvoicesService:
     name = "invoices"
 
@@ -48,6 +57,8 @@ class InvoicesService:
     clock = Clock()
     ledger = LedgerClient()
     ledger_parties = RpcProxy("ledger")  # uncached party records, for a key just registered
+    credit = RpcProxy("credit")  # limits, when INVOICES_CREDIT_LIMITS is true
+    settings = Settings()
     dispatch = EventDispatcher()
 
     @rpc
@@ -74,11 +85,12 @@ class InvoicesService:
             projection.require_version(signed.stream, signed.expected_version)
             state = projection.state(signed.stream)
             now = self.clock()
-            events = decide(state, typed, projection.lookups.context(now, projection.records))
+            # refusals before anything is appended; then decided again where the ledger put
+            # it (its time, the credit limit before it), exactly as a replay will decide it
+            decide(state, typed, projection.lookups.context(now, projection.records))
             receipt = self.ledger.append(command)
             entry = Entry.from_receipt(receipt)
-            projection.record(entry, state, events)
-            applied.append((entry, events))
+            applied.append((entry, self._apply(projection, entry)))
             decision_ms = round((time.perf_counter() - received) * 1000, 3)
             record_decision_time(session, entry, decision_ms, now)
             answer = self._answer(projection, signed, receipt, decision_ms)
@@ -160,7 +172,21 @@ class InvoicesService:
     # -- plumbing ------------------------------------------------------------------------
 
     def _projection(self, session) -> Projection:
-        return Projection(session, Lookups(self.ledger.party_kind, self.ledger.credit_code_of))
+        credit_limit_at = credit_limits.limit_lookup(self.settings, self.credit)
+        lookups = Lookups(self.ledger.party_kind, self.ledger.credit_code_of, credit_limit_at)
+        return Projection(session, lookups)
+
+    @staticmethod
+    def _apply(projection: Projection, entry: Entry) -> list:
+        try:
+            return projection.apply(entry)
+        except credit_limits.CreditUnavailable:
+            raise CommandRejected(
+                "CREDIT_UNAVAILABLE",
+                "recorded on the ledger; the assessment waits for the credit service "
+                "(re-submit the same command, or read the financing later)",
+                {"entry_id": entry.entry_id, "sequence": entry.sequence},
+            ) from None
 
     def _reader(self, party_id: str) -> Reader:
         party_id = _argument("as_party", party_id, PARTY)
@@ -214,6 +240,29 @@ class InvoicesService:
         for entry, events in applied:
             for event in events:
                 self.dispatch(event.name, {**event.to_dict(), **entry.stamp()})
+
+    # -- portal reads (read-only) ------------------------------------------------------------
+
+    @rpc
+    def financings_of(self, party_id: str, as_party: str | None = None) -> list[dict]:
+        """Financing applications the party made or that are addressed to it, newest first:
+        ``[{"financing_id", "applicant", "bank", "status", "amount_fen", "reasons", …}]``."""
+        party_id = _argument("party_id", party_id, PARTY)
+        return self._read(as_party or party_id, lambda views: views.financings_of(party_id))
+
+    @rpc
+    def trade_events(self, trade_id: str, as_party: str) -> list[dict]:
+        """The events behind a trade's three flows (its stream and its invoices' streams), in
+        ledger order: ``[{"stream", "name", "entry_id", "sequence", "ledger_time", "payload"}]``."""
+        trade_id = _argument("trade_id", trade_id, IDENTIFIER)
+        return self._read(as_party, lambda views: views.trade_events(trade_id))
+
+    @rpc
+    def bill_settlements(self, bill_number: str, as_party: str) -> list[dict]:
+        """Invoices a digital bill was recorded as paying (``invoice.record_bill_settlement``),
+        each event with ``"invoice": {number, trade_id, …}``; only invoices the reader may read."""
+        bill_number = _argument("bill_number", bill_number, IDENTIFIER)
+        return self._read(as_party, lambda views: views.bill_settlements(bill_number))
 
 
 def _public_key(party: dict | None, key_id: str) -> bytes | None:

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from services.gateway.models import metadata
+from services.gateway.models import metadata, users
 
 revision = "0001"
 down_revision = None
@@ -15,8 +15,9 @@ depends_on = None
 
 
 def upgrade():
-    metadata.create_all(op.get_bind())
+    # only the table this revision introduced: later tables come with their own revisions
+    metadata.create_all(op.get_bind(), tables=[users])
 
 
 def downgrade():
-    metadata.drop_all(op.get_bind())
+    users.drop(op.get_bind())
