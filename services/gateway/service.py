@@ -22,10 +22,9 @@ from ledger import read_private_key
 from ledger.commands import format_time
 from services.common.dependencies import Clock, Database, Redis
 from services.common.errors import ValidationFailed
-from services.gateway import access, operations
+from services.gateway import access, insight, operations
 from services.gateway.enrolment import check_enrolment
 from services.gateway.errors import LoginFailed
-from services.gateway import insight
 from services.gateway.models import users
 from services.gateway.openapi import document
 from services.gateway.passwords import DECOY_HASH, verify_password
