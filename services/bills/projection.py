@@ -170,6 +170,12 @@ def is_applied(session, entry_id: str) -> bool:
     return session.scalar(query) is not None
 
 
+def applied_ids(session, entry_ids: list[str]) -> set[str]:
+    """Which of these entries the projection has already taken."""
+    query = select(entries.c.entry_id).where(entries.c.entry_id.in_(entry_ids))
+    return set(session.scalars(query))
+
+
 def due_for_tick(session, today: date) -> list[str]:
     """Bills with a request past its last answer day: the only ones a tick can change."""
     query = (

@@ -76,6 +76,18 @@ class OperatorSigner(DependencyProvider):
         ).to_wire()
 
 
+class InFlight(DependencyProvider):
+    """Entry ids this service is appending and projecting itself right now: the ledger's
+    ``entries_committed`` for them needs no second projection (a replica elsewhere, or the
+    outbox timer after a crash, still heals anything these submits did not finish)."""
+
+    def setup(self):
+        self.entry_ids: set[str] = set()
+
+    def get_dependency(self, worker_ctx):
+        return self.entry_ids
+
+
 class ConfiguredTimer(Timer):
     """A timer whose interval (seconds) is read from config when the service starts."""
 
@@ -99,6 +111,7 @@ class BillsService:
     calendar = BillsCalendar()
     operator = OperatorSigner()
     dispatch = EventDispatcher()
+    in_flight = InFlight()
 
     @rpc(expected_exceptions=REFUSALS)
     def submit(self, command: dict) -> dict:
@@ -122,8 +135,12 @@ class BillsService:
             context = Context(self.clock(), self.calendar, self.ledger.party_kind)
             if not projection.decide_entry(state.bill, bill_command, signed.stream, context):
                 return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
-        receipt = self.ledger.append(command)
-        self._project([Entry.from_receipt(receipt)])
+        self.in_flight.add(signed.entry_id)
+        try:
+            receipt = self.ledger.append(command)
+            self._project([Entry.from_receipt(receipt)])
+        finally:
+            self.in_flight.discard(signed.entry_id)
         return {"receipt": receipt, "bill": self._view_if_any(signed.stream)}
 
     @rpc
@@ -191,7 +208,12 @@ class BillsService:
             Entry.from_record(record)
             for record in records
             if projection.is_bill_stream(record["envelope"]["stream"])
+            and record["entry_id"] not in self.in_flight
         ]
+        if bill_entries:
+            with self.db.transaction() as session:
+                applied = projection.applied_ids(session, [e.entry_id for e in bill_entries])
+            bill_entries = [entry for entry in bill_entries if entry.entry_id not in applied]
         if bill_entries:
             self._project(bill_entries)
 
