@@ -1,7 +1,8 @@
 """A throw-away platform for a load run: its own PostgreSQL database, RabbitMQ vhost, Redis key
 prefix and keys, the ledger and the business services as ``nameko run`` processes on the
 repository's ``config.yml`` with environment overrides (as ``make run`` starts them), on
-loopback only. ``stop()`` removes all of it.
+loopback only; with ``gateway=True`` also the HTTP gateway, on a free loopback port.
+``stop()`` removes all of it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +33,12 @@ ENDPOINTS = {
     "redis": os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0"),
 }
 START_HINT = "start them with `make services` (deploy/local/services.sh)"
+# The gateway's settings for a load run (config.yml has no placeholders for them): plain HTTP
+# on loopback, and every simulated user signs in from 127.0.0.1.
+GATEWAY_SETTINGS = """
+GATEWAY_COOKIE_SECURE: "false"
+GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS: 1000000
+"""
 
 
 @dataclass
@@ -38,6 +46,7 @@ class Stack:
     amqp_uri: str
     database_url: str
     operator_key: Path
+    gateway_url: str = ""  # http://127.0.0.1:<port>, when the stack runs a gateway
     owned: bool = False
     vhost: str = ""
     database: str = ""
@@ -95,7 +104,9 @@ def require_services() -> None:
             raise SystemExit(f"{name} is not reachable ({exc}); {START_HINT}") from None
 
 
-def start(log_dir: Path, services: tuple[str, ...] = ("bills", "invoices")) -> Stack:
+def start(
+    log_dir: Path, services: tuple[str, ...] = ("bills", "invoices"), gateway: bool = False
+) -> Stack:
     require_services()
     run_id = secrets.token_hex(4)
     stack = Stack(
@@ -130,7 +141,11 @@ def start(log_dir: Path, services: tuple[str, ...] = ("bills", "invoices")) -> S
         modules.append(present)
         for group in modules:
             _launch(stack, group, env, log_dir)
+        if gateway:
+            _launch_gateway(stack, env, log_dir)
         wait_until_ready(stack.amqp_uri, [m.split(".")[-2] for m in present])
+        if gateway:
+            wait_until_serving(stack.gateway_url)
     except BaseException:
         stop(stack)
         raise
@@ -169,16 +184,49 @@ def _environment(stack: Stack) -> dict:
     }
 
 
-def _launch(stack: Stack, modules: list[str], env: dict, log_dir: Path) -> None:
+def _launch(
+    stack: Stack, modules: list[str], env: dict, log_dir: Path, config: Path = CONFIG
+) -> None:
     name = "-".join(
         module.split(".")[-2] if module.startswith("services.") else "ledger" for module in modules
     )
     log = open(log_dir / f"services-{name}.log", "w")  # noqa: SIM115
     stack.logs.append(log)
-    command = [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), *modules]
+    command = [sys.executable, "-m", "nameko", "run", "--config", str(config), *modules]
     stack.processes.append(
         subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     )
+
+
+def _launch_gateway(stack: Stack, env: dict, log_dir: Path) -> None:
+    """The gateway as a process of its own (as deployed), on the repository's config plus
+    ``GATEWAY_SETTINGS``, serving HTTP on a free loopback port."""
+    config = log_dir / "gateway-config.yml"
+    config.write_text(CONFIG.read_text() + GATEWAY_SETTINGS)
+    address = f"127.0.0.1:{_free_port()}"
+    stack.gateway_url = f"http://{address}"
+    _launch(stack, ["services.gateway.service"], {**env, "WEB_SERVER_ADDRESS": address}, log_dir, config)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, timeout: float = 60.0) -> None:
+    """The gateway answers ``GET /api/v1/health``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the gateway did not answer on {url} within {timeout:g} s")
+        time.sleep(0.3)
 
 
 def wait_until_ready(amqp_uri: str, services: list[str], timeout: float = 90.0) -> None:

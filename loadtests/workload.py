@@ -219,3 +219,34 @@ class Builder:
                 plan.append({"version": version, "start": start, "end": end, "offers": offers})
             contested.append({"package_no": number, "holder": holder.party_id, "rounds": plan})
         return {"bills": contested, "contenders": contenders, "face_fen": FACE_FEN}
+
+    def sme_lanes(self, users: int, steps: int, database_url: str) -> list[dict]:
+        """Per user: two SMEs, each with a portal user of the gateway (in ``database_url``),
+        passing whole bills back and forth over HTTP: ``bill.endorse`` by the holder, then
+        ``bill.sign`` by the endorsee, a fresh bill every STEPS_PER_BILL commands. Their party
+        keys are the SDK keys the commands are signed with, so the ledger verifies them; the
+        gateway checks only that the signer is the signed-in user's party."""
+        from services.gateway.operations import add_user
+
+        password = secrets.token_urlsafe(18)
+        lanes = []
+        for _ in range(users):
+            first, second = self.admit(["enterprise", "enterprise"])
+            numbers = self.deliver([first] * math.ceil(steps / STEPS_PER_BILL))
+            chain = []
+            for number in numbers:
+                for turn in range(STEPS_PER_BILL // 2):
+                    holder, endorsee = (first, second) if turn % 2 == 0 else (second, first)
+                    version = SETUP_VERSION + 2 * turn
+                    body = {"start": 1, "end": FACE_FEN, "endorsee": endorsee.party_id}
+                    chain.append(self.sign(holder, "bill.endorse", number, version, body))
+                    chain.append(
+                        self.sign(endorsee, "bill.sign", number, version + 1, {"start": 1})
+                    )
+            smes = []
+            for sme in (first, second):
+                username = f"load-{sme.party_id}"
+                add_user({"DATABASE_URL": database_url}, username, sme.party_id, password)
+                smes.append({"party": sme.party_id, "username": username, "password": password})
+            lanes.append({"smes": smes, "bills": numbers, "steps": chain[:steps]})
+        return lanes

@@ -23,7 +23,7 @@ from infrastructure import create_vhost, delete_vhost
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import sessionmaker
 
-from ledger import NoteKey, public_key_der, verify_receipt
+from ledger import NoteKey, expand_receipt, public_key_der, verify_receipt
 from services.common.errors import CommandRejected
 
 
@@ -422,6 +422,53 @@ def test_resubmitting_an_applied_command_returns_its_receipt_without_a_second_ef
     again = desk.rpc.bills.submit(wire)
     assert again["receipt"]["entry_id"] == first["receipt"]["entry_id"]
     assert again["bill"] == first["bill"]
+
+
+def test_a_batch_endorses_many_bills_in_one_append_and_refuses_only_what_the_rules_refuse(
+    desk, events, timeline
+):
+    timeline.go(5, 13)
+    core, bank, tier1, tier2 = desk.admit(), desk.admit("bank"), desk.admit(), desk.admit()
+    numbers = [desk.deliver(core, bank, tier1, timeline.date(10, 13)) for _ in range(3)]
+    whole = {"start": 1, "end": MILLION_YUAN, "endorsee": tier2.party_id}
+    endorsements = [desk.wire(tier1, "bill.endorse", number, whole) for number in numbers]
+    version = desk.version(numbers[0])
+    # tier2 signs for the first bill in the same batch: it applies after the endorsement
+    signature = desk.wire(tier2, "bill.sign", numbers[0], {"start": 1}, version=version + 1)
+    not_holder = desk.wire(tier2, "bill.endorse", numbers[1], {**whole, "endorsee": core.party_id})
+    batch = [*endorsements, signature, not_holder]
+
+    answer = desk.rpc.bills.submit_batch(batch)
+    results = answer["results"]
+    assert [("receipt" in result) for result in results] == [True, True, True, True, False]
+    assert results[4]["error"]["code"] == "STREAM_VERSION_CONFLICT"  # signed for a used version
+    sequences = [result["receipt"]["sequence"] for result in results[:3]]
+    assert sequences == sorted(sequences) and sequences[-1] - sequences[0] == 2, "one append"
+    assert results[3]["receipt"]["sequence"] > sequences[-1]
+    ledger_key = NoteKey.from_vkey(desk.rpc.ledger.public_info()["vkey"])
+    full = expand_receipt(results[0]["receipt"], endorsements[0], results[0]["checkpoint"])
+    assert verify_receipt(full, ledger_key).entry_id == results[0]["receipt"]["entry_id"]
+
+    first = desk.rpc.bills.get_bill(numbers[0])
+    assert [r["holder"] for r in first["ranges"]] == [tier2.party_id]
+    for number in numbers[1:]:
+        pending = desk.rpc.bills.get_bill(number)["ranges"][0]["pending"]
+        assert pending["type"] == "endorsement" and pending["counterparty"] == tier2.party_id
+    events.wait_for(numbers[0], 1, "bill_endorsed")
+
+    again = desk.rpc.bills.submit_batch(batch[:4])  # the same commands again: same receipts
+    assert [r["receipt"]["entry_id"] for r in again["results"]] == [
+        r["receipt"]["entry_id"] for r in results[:4]
+    ]
+
+
+def test_a_batch_that_is_not_a_list_of_commands_is_refused_whole(desk):
+    for batch in ([], "commands", [None] * 501):
+        with pytest.raises(CommandRejected) as refused:
+            desk.rpc.bills.submit_batch(batch)
+        assert refused.value.code == "BATCH_INVALID"
+    answer = desk.rpc.bills.submit_batch([{"envelope": {}}, {"envelope": {"stream": "x"}}])
+    assert all("error" in result for result in answer["results"])
 
 
 # -- healing, gaps and rebuild --------------------------------------------------------------

@@ -6,6 +6,7 @@ projects the committed entry and publishes its events. RPC (refusals are ``Comma
 with stable codes; payloads in ``README.md``):
 
 - ``submit(command)`` → ``{"receipt": {...}, "bill": {...}}``
+- ``submit_batch([command, ...])`` → ``{"results": [{"receipt", "checkpoint"} | {"error"}]}``
 - ``get_bill(package_no)``, ``range_map(package_no)``, ``bills_of(party_id, role)``
 - ``tick(package_no)``, ``tick_due()`` (also a timer), ``rebuild()`` (operator)
 
@@ -24,6 +25,7 @@ from nameko.timer import Timer
 from ledger.commands import SignedCommand, sign_command
 from ledger.errors import LedgerError
 from ledger.keys import read_private_key
+from ledger.receipts import expand_receipt
 from services.bills import projection, schemas
 from services.bills.calendar import BusinessCalendar, china_date
 from services.bills.domain import BillCommand, Context
@@ -31,11 +33,12 @@ from services.bills.errors import BillNotFound
 from services.bills.projection import Entry
 from services.common.dependencies import Clock, Database
 from services.common.entrypoints import rpc
-from services.common.errors import Conflict, PlatformError
+from services.common.errors import Conflict, PlatformError, ValidationFailed
 from services.common.ledger_client import LedgerClient
 
 log = logging.getLogger(__name__)
 PAGE = 1000  # ledger entries per read
+BATCH_LIMIT = 500  # commands per submit_batch
 # Refusals are answers, not failures: logged as expected, sent to the caller with their code.
 REFUSALS = (PlatformError, LedgerError)
 
@@ -129,12 +132,8 @@ class BillsService:
         projection.require_bill_stream(signed.stream)
         with self.db.transaction() as session:
             already_applied = projection.is_applied(session, signed.entry_id)
-        if not already_applied:
-            state = self._state_at(signed.stream, signed.expected_version)
-            bill_command = BillCommand(signed.type, signed.signer, signed.body)
-            context = Context(self.clock(), self.calendar, self.ledger.party_kind)
-            if not projection.decide_entry(state.bill, bill_command, signed.stream, context):
-                return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
+        if not already_applied and not self._decide(signed):
+            return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
         self.in_flight.add(signed.entry_id)
         try:
             receipt = self.ledger.append(command)
@@ -142,6 +141,45 @@ class BillsService:
         finally:
             self.in_flight.discard(signed.entry_id)
         return {"receipt": receipt, "bill": self._view_if_any(signed.stream)}
+
+    @rpc(expected_exceptions=REFUSALS)
+    def submit_batch(self, commands: list) -> dict:
+        """Check, append and project up to ``BATCH_LIMIT`` signed bill commands at once, as a
+        bank's desk sends a day's endorsements, discounts or answers on many bills.
+
+        ``submit_batch([{"envelope": {...}, "signature": "..."}, ...])`` → ``{"results":
+        [{"receipt": {<compact receipt>}, "checkpoint": "<signed note>"} | {"receipt": None}
+        (an idle tick) | {"error": {"code", "message", "details"}}, ...]}``, one result per
+        command in the order sent. Commands on one bill apply in the order given; commands on
+        different bills share one ledger append. Each command is decided exactly as ``submit``
+        decides it, and one command's refusal does not stop the others. A compact receipt
+        leaves out the command itself and the checkpoint it is proved against, given beside it
+        (``ledger.expand_receipt(receipt, command, checkpoint)`` rebuilds the full one). The
+        answer carries no bill views: read them with ``get_bill``.
+        """
+        if not isinstance(commands, list) or not 0 < len(commands) <= BATCH_LIMIT:
+            raise ValidationFailed(
+                f"commands is a list of 1 to {BATCH_LIMIT} signed commands",
+                {"field": "commands"},
+                code="BATCH_INVALID",
+            )
+        results: list[dict | None] = [None] * len(commands)
+        pending = []
+        for position, wire in enumerate(commands):
+            try:
+                signed = SignedCommand.from_wire(wire)
+                projection.require_bill_stream(signed.stream)
+                pending.append((position, signed, wire))
+            except REFUSALS as refusal:
+                results[position] = {"error": _error_of(refusal)}
+        while pending:  # each wave takes at most one command per bill, in the order sent
+            wave, later, streams = [], [], set()
+            for item in pending:
+                (later if item[1].stream in streams else wave).append(item)
+                streams.add(item[1].stream)
+            self._submit_wave(wave, results)
+            pending = later
+        return {"results": results}
 
     @rpc
     def ping(self) -> str:
@@ -224,6 +262,48 @@ class BillsService:
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def _submit_wave(self, wave: list, results: list) -> None:
+        """Decide, append together and project commands on distinct bills."""
+        with self.db.transaction() as session:
+            applied = projection.applied_ids(session, [signed.entry_id for _, signed, _ in wave])
+        accepted = []
+        for position, signed, wire in wave:
+            if signed.entry_id not in applied:  # an applied one is re-sent for its receipt
+                try:
+                    if not self._decide(signed):
+                        results[position] = {"receipt": None}  # an idle tick
+                        continue
+                except REFUSALS as refusal:
+                    results[position] = {"error": _error_of(refusal)}
+                    continue
+            accepted.append((position, signed, wire))
+        if not accepted:
+            return
+        ids = {signed.entry_id for _, signed, _ in accepted}
+        self.in_flight.update(ids)
+        try:
+            answer = self.ledger.append_batch([wire for _, _, wire in accepted])
+            entries = []
+            for (position, _, wire), verdict in zip(accepted, answer["verdicts"], strict=True):
+                if not verdict["ok"]:
+                    results[position] = {"error": verdict["error"]}
+                    continue
+                receipt, checkpoint = verdict["receipt"], answer["checkpoint"]
+                results[position] = {"receipt": receipt, "checkpoint": checkpoint}
+                full = expand_receipt(receipt, wire, checkpoint)
+                entries.append(Entry.from_receipt(full))
+            self._project(entries)
+        finally:
+            self.in_flight.difference_update(ids)
+
+    def _decide(self, signed: SignedCommand) -> bool:
+        """The bill rules on a command at the stream version it was signed for: raises the
+        refusal, or answers whether it changes anything (an idle tick does not)."""
+        state = self._state_at(signed.stream, signed.expected_version)
+        bill_command = BillCommand(signed.type, signed.signer, signed.body)
+        context = Context(self.clock(), self.calendar, self.ledger.party_kind)
+        return bool(projection.decide_entry(state.bill, bill_command, signed.stream, context))
+
     def _state_at(self, stream: str, expected_version: int) -> projection.StreamState:
         with self.db.transaction() as session:
             state = projection.load(session, stream)
@@ -279,3 +359,11 @@ class BillsService:
             return self.get_bill(projection.package_of(stream))
         except BillNotFound:  # e.g. an idle tick on a bill never issued
             return None
+
+
+def _error_of(refusal: Exception) -> dict:
+    """A refusal as a batch result: ``{"code", "message", "details"}``."""
+    if isinstance(refusal, PlatformError):
+        return refusal.to_dict()
+    code = getattr(refusal, "code", "INVALID_ENVELOPE")
+    return {"code": code, "message": str(refusal), "details": getattr(refusal, "details", {})}

@@ -40,6 +40,18 @@ class LedgerHandle:
                 "LEDGER_UNAVAILABLE", "the ledger did not answer in time"
             ) from None
 
+    def append_batch(self, signed_commands: list[dict]) -> dict:
+        """Append signed commands together: ``{"checkpoint": note, "verdicts": [{"ok": True,
+        "duplicate": False, "receipt": {<compact>}} | {"ok": False, "error": {...}}]}``. No
+        answer in time gives ``LEDGER_UNAVAILABLE``, as for ``append``."""
+        try:
+            with eventlet.Timeout(self.APPEND_TIMEOUT_SECONDS):
+                return self._ledger.append(signed_commands)
+        except eventlet.Timeout:
+            raise CommandRejected(
+                "LEDGER_UNAVAILABLE", "the ledger did not answer in time"
+            ) from None
+
     def read_entries(self, after: int = -1, limit: int = 1000, stream_prefix: str | None = None):
         return self._ledger.read_entries(after, limit, stream_prefix)
 
