@@ -42,6 +42,34 @@ def entries_per_second(figures: dict[str, dict]) -> float:
     return round(total, 1)
 
 
+def signed_http_vs_ping(smes: dict[str, dict], ping: dict) -> dict:
+    """The SMEs' signed commands through the gateway (``POST /api/v1/commands[...]``, endorse
+    and sign together) against the ``ledger.ping`` ceiling of the same run."""
+    signed = {n: row for n, row in smes.items() if n.startswith("POST /api/v1/commands[")}
+    per_second = round(sum(row["ops_per_s"] for row in signed.values()), 2)
+    endorse = signed.get("POST /api/v1/commands[bill.endorse]", {})
+    figures = {
+        "signed_ops_per_s": per_second,
+        "signed_throughput_vs_ping": round(per_second / ping["ops_per_s"], 4),
+        "requests_per_s": smes.get("Aggregated", {}).get("ops_per_s"),
+    }
+    if endorse.get("p50_ms") is not None:
+        figures["endorse_p50_ms"] = endorse["p50_ms"]
+        figures["endorse_p50_latency_vs_ping"] = round(
+            endorse["p50_ms"] / max(ping["p50_ms"], 1), 1
+        )
+    return figures
+
+
+def commands_per_second(figures: dict[str, dict], prefix: str) -> float:
+    """Commands per second of batched calls named ``<prefix><type> x<size>]``."""
+    total = 0.0
+    for name, row in figures.items():
+        if name.startswith(prefix) and name.endswith("]") and " x" in name:
+            total += row["ops_per_s"] * int(name[name.rindex(" x") + 2 : -1])
+    return round(total, 1)
+
+
 def verify_ledger(database_url: str, vkey: str, log: Path) -> dict:
     """``python -m ledger verify``: every hash, signature, block and checkpoint."""
     command = [sys.executable, "-m", "ledger", "verify", "--database-url", database_url]

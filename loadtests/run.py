@@ -6,7 +6,8 @@
 1. starts the stack (its own database, vhost, Redis prefix, keys; ledger and business services
    as ``nameko run`` processes) — or uses a running one (``--amqp-uri``/``--database-url``);
 2. per suite: builds its pre-signed workload (``workload.py``), then runs Locust headless for
-   ``--run-time`` on loopback with the suite's shape, thresholds setting its exit code;
+   ``--run-time`` on loopback with the suite's shape, thresholds setting its exit code; the
+   ``smes`` suite goes through the gateway's HTTP API (started only when it is selected);
 3. measures the ``ledger.ping`` ceiling first, in the same run, and reports the signed
    bill-endorse path as a ratio of it;
 4. checks the ledger verifies (``python -m ledger verify``), that every acknowledged command is
@@ -38,6 +39,7 @@ from examples.bank_client import BankClient, BankSigner  # noqa: E402
 from loadtests import report, stack, workload  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ENDORSE_BATCH = 50  # bills per bills.submit_batch in the endorse_batch suite
 MAX_SIGNED_PHASE_S = 240  # pre-signed commands must reach the ledger within its 5-minute window
 
 
@@ -47,21 +49,29 @@ class Suite:
     user_class: str
     shape: str
     signed: bool  # its workload is pre-signed (bounded by the ledger's time window)
+    http: bool = False  # its users speak HTTP to the gateway (``--host``), not AMQP
 
 
 SUITES = {
     "ping": Suite("ping_users.py", "PingUser", "steady", False),
     "endorse": Suite("endorse_users.py", "EndorsingUser", "steady", True),
+    "endorse_batch": Suite("endorse_batch_users.py", "BatchEndorsingUser", "steady", True),
     "banks": Suite("bank_users.py", "BankUser", "step", True),
     "batches": Suite("batch_users.py", "LedgerBatchUser", "steady", True),
     "contention": Suite("contention_users.py", "ContendingUser", "steady", True),
+    "smes": Suite("sme_users.py", "SmeUser", "steady", True, http=True),
 }
 
 
-def build_workload(name: str, builder: workload.Builder, users: int, seconds: float) -> dict:
+def build_workload(
+    name: str, builder: workload.Builder, users: int, seconds: float, database_url: str = ""
+) -> dict:
     steps = max(40, int(seconds * 25))  # more than a closed-loop user gets through here
     if name == "endorse":
         return {"endorse": builder.endorse_lanes(users, steps)}
+    if name == "endorse_batch":
+        batches = max(20, int(seconds * 3))
+        return {"endorse_batch": builder.endorse_batch_lanes(users, ENDORSE_BATCH, batches)}
     if name == "banks":
         return {"banks": builder.bank_lanes(users, max(20, int(seconds * 10)))}
     if name == "batches":
@@ -69,6 +79,8 @@ def build_workload(name: str, builder: workload.Builder, users: int, seconds: fl
     if name == "contention":
         rounds = min(100, max(10, int(seconds * 3)))
         return {"contention": builder.contention(max(2, users), rounds)}
+    if name == "smes":  # under a third of an SME's requests are signed commands
+        return {"smes": builder.sme_lanes(users, max(40, int(seconds * 20)), database_url)}
     return {}
 
 
@@ -82,7 +94,8 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
     started = time.perf_counter()
     # a connection of its own, closed before the suite: idle, it would miss its heartbeats
     with BankClient(target.amqp_uri, timeout=120, name="load-runner") as client:
-        plan = build_workload(name, workload.Builder(client, operator), users, seconds)
+        builder = workload.Builder(client, operator)
+        plan = build_workload(name, builder, users, seconds, target.database_url)
     workload_file = out / f"{name}-workload.json"
     workload.write(workload_file, plan)
     built = time.perf_counter() - started
@@ -94,7 +107,7 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
         "--headless", "--only-summary", "--loglevel", "WARNING",
         "-u", str(users), "-r", str(arguments.spawn_rate or users), "-t", f"{seconds}s",
         "--stop-timeout", "10",
-        "--host", target.amqp_uri,
+        "--host", target.gateway_url if suite.http else target.amqp_uri,
         "--csv", str(out / name), "--html", str(out / f"{name}.html"),
         "--workload", str(workload_file),
         "--acked-file", str(out / f"{name}-acked.txt"),
@@ -125,7 +138,8 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
 
 
 def _bills_of(plan: dict) -> list[str]:
-    numbers = [n for lane in plan.get("endorse", []) + plan.get("banks", []) for n in lane["bills"]]
+    lanes = plan.get("endorse", []) + plan.get("banks", []) + plan.get("smes", [])
+    numbers = [n for lane in lanes for n in lane["bills"]]
     numbers += [bill["package_no"] for bill in plan.get("contention", {}).get("bills", [])]
     return numbers
 
@@ -147,6 +161,17 @@ def ratios(phases: dict) -> dict:
             "p50_ms": endorse["p50_ms"],
             "throughput_vs_ping": round(endorse["ops_per_s"] / ping["ops_per_s"], 4),
             "p50_latency_vs_ping": round(endorse["p50_ms"] / max(ping["p50_ms"], 1), 1),
+        }
+    smes = phases.get("smes", {}).get("operations")
+    if ping and smes:
+        figures["sme_http"] = report.signed_http_vs_ping(smes, ping)
+    batched = phases.get("endorse_batch", {}).get("operations")
+    if ping and batched:
+        per_s = report.commands_per_second(batched, "bills.submit_batch[")
+        figures["endorse_batch_path"] = {
+            "commands_per_s": per_s,
+            "batch_size": ENDORSE_BATCH,
+            "throughput_vs_ping": round(per_s / ping["ops_per_s"], 4),
         }
     batches = phases.get("batches", {}).get("operations")
     if batches:
@@ -196,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-dir", type=Path, default=None)
     parser.add_argument("--amqp-uri", help="use a running stack instead of starting one")
     parser.add_argument("--database-url", help="its ledger database (with --amqp-uri)")
+    parser.add_argument("--gateway-url", default="", help="its gateway (with --amqp-uri)")
     parser.add_argument("--operator-key", type=Path, default=stack.REPO / "var/keys/operator.pem")
     arguments = parser.parse_args(argv)
     names = [name for name in arguments.suites.split(",") if name]
@@ -203,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown suites: {', '.join(sorted(unknown))}")
     names = ["ping", *(name for name in names if name != "ping")]  # the ceiling, always first
+    if arguments.amqp_uri and any(SUITES[n].http for n in names) and not arguments.gateway_url:
+        parser.error("an HTTP suite (smes) on a running stack needs --gateway-url")
     signal.signal(signal.SIGTERM, _terminated)  # a stopped run still removes its stack
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = arguments.report_dir or stack.REPO / "var" / "loadtests" / stamp
@@ -211,9 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load run → {out}")
     if arguments.amqp_uri:
         target = stack.Stack(arguments.amqp_uri, arguments.database_url, arguments.operator_key)
+        target.gateway_url = arguments.gateway_url
     else:
         print("  starting the stack (own database, vhost, Redis prefix, keys) …")
-        target = stack.start(out)
+        target = stack.start(out, gateway=any(SUITES[name].http for name in names))
     try:
         operator = BankSigner.from_pem_file("operator", target.operator_key)
         phases = {}

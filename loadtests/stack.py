@@ -205,7 +205,9 @@ def _launch_gateway(stack: Stack, env: dict, log_dir: Path) -> None:
     config.write_text(CONFIG.read_text() + GATEWAY_SETTINGS)
     address = f"127.0.0.1:{_free_port()}"
     stack.gateway_url = f"http://{address}"
-    _launch(stack, ["services.gateway.service"], {**env, "WEB_SERVER_ADDRESS": address}, log_dir, config)
+    _launch(
+        stack, ["services.gateway.service"], {**env, "WEB_SERVER_ADDRESS": address}, log_dir, config
+    )
 
 
 def _free_port() -> int:

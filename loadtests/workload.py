@@ -156,6 +156,31 @@ class Builder:
             lanes.append({"party": first.party_id, "bills": numbers, "steps": chain[:steps]})
         return lanes
 
+    def endorse_batch_lanes(self, users: int, bills: int, batches: int) -> list[dict]:
+        """Per user: two enterprises and sets of ``bills`` bills, passed back and forth in
+        batches: one ``bill.endorse`` on every bill of a set, then every ``bill.sign``, and so
+        on (STEPS_PER_BILL commands per bill before the lane moves to a fresh set)."""
+        lanes = []
+        per_set = STEPS_PER_BILL
+        for _ in range(users):
+            first, second = self.admit(["enterprise", "enterprise"])
+            numbers = self.deliver([first] * bills * math.ceil(batches / per_set))
+            chain = []
+            for offset in range(0, len(numbers), bills):
+                bill_set = numbers[offset : offset + bills]
+                for step in range(per_set):
+                    turn, signing = divmod(step, 2)
+                    holder, endorsee = (first, second) if turn % 2 == 0 else (second, first)
+                    version = SETUP_VERSION + step
+                    if signing:
+                        type, signer, body = "bill.sign", endorsee, {"start": 1}
+                    else:
+                        body = {"start": 1, "end": FACE_FEN, "endorsee": endorsee.party_id}
+                        type, signer = "bill.endorse", holder
+                    chain.append([self.sign(signer, type, n, version, body) for n in bill_set])
+            lanes.append({"party": first.party_id, "batches": chain[:batches]})
+        return lanes
+
     def bank_lanes(self, users: int, steps: int) -> list[dict]:
         """Per user: a bank and a supplier holding bills; the supplier asks the bank to
         discount one slice after another (bill.discount), the bank signs each (bill.sign)."""

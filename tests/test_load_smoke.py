@@ -1,5 +1,6 @@
-"""The load suites keep working: a few seconds of the AMQP bank suite (after the ping ceiling)
-through the real runner, on a stack of its own, must pass its gates and its ledger checks.
+"""The load suites keep working: a few seconds of the AMQP bank suite and of the SMEs through the
+gateway's HTTP API (after the ping ceiling) through the real runner, on a stack of its own, must
+pass their gates and the ledger checks.
 
 The full runs are ``make load`` (``python loadtests/run.py``); this is what keeps them from
 rotting in ``make test``.
@@ -16,7 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_a_short_bank_load_run_passes_its_gates_and_leaves_a_verified_ledger(services, tmp_path):
+def test_a_short_bank_and_sme_load_run_passes_its_gates_and_leaves_a_verified_ledger(
+    services, tmp_path
+):
     reports = tmp_path / "load"
     env = {
         **os.environ,
@@ -28,7 +31,7 @@ def test_a_short_bank_load_run_passes_its_gates_and_leaves_a_verified_ledger(ser
     command = [
         sys.executable,
         str(REPO / "loadtests" / "run.py"),
-        "--suites=banks",
+        "--suites=banks,smes",
         "--users=2",
         "--run-time=5s",
         "--ping-run-time=3s",
@@ -38,7 +41,7 @@ def test_a_short_bank_load_run_passes_its_gates_and_leaves_a_verified_ledger(ser
     with log.open("w") as output:
         runner = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
-            returncode = runner.wait(timeout=150)
+            returncode = runner.wait(timeout=200)
         except subprocess.TimeoutExpired:
             runner.terminate()  # the runner removes its stack on SIGTERM
             runner.wait(timeout=60)
@@ -47,12 +50,16 @@ def test_a_short_bank_load_run_passes_its_gates_and_leaves_a_verified_ledger(ser
 
     summary = json.loads((reports / "summary.json").read_text())
     assert summary["passed"]
-    ping, banks = summary["phases"]["ping"], summary["phases"]["banks"]
-    assert ping["operations"]["ledger.ping"]["requests"] > 0
-    assert banks["operations"]["Aggregated"]["requests"] > 0
-    assert banks["operations"]["Aggregated"]["failures"] == 0
-    assert any(name.startswith("bills.submit[") for name in banks["operations"])
+    phases = summary["phases"]
+    assert phases["ping"]["operations"]["ledger.ping"]["requests"] > 0
+    for suite, signed in [("banks", "bills.submit["), ("smes", "POST /api/v1/commands[")]:
+        assert phases[suite]["exit_code"] == 0
+        assert phases[suite]["operations"]["Aggregated"]["requests"] > 0
+        assert phases[suite]["operations"]["Aggregated"]["failures"] == 0
+        assert any(name.startswith(signed) for name in phases[suite]["operations"])
+    assert summary["ratios"]["sme_http"]["signed_ops_per_s"] > 0
     assert summary["checks"]["ledger_verified"]
     assert summary["checks"]["acknowledged_commands"] > 0
     assert summary["checks"]["acknowledged_missing_from_ledger"] == 0
-    assert (reports / "banks.html").exists() and (reports / "banks_stats.csv").exists()
+    for suite in ("banks", "smes"):
+        assert (reports / f"{suite}.html").exists() and (reports / f"{suite}_stats.csv").exists()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ledger.commands import parse_time
@@ -165,6 +165,28 @@ def load(session, stream: str) -> StreamState:
     return StreamState(stream, stream_version(session, stream), bill)
 
 
+def load_many(session, streams: list[str]) -> dict[str, StreamState]:
+    """``load`` for many bill streams in two queries."""
+    packages = {package_of(stream): stream for stream in streams}
+    query = (
+        select(history.c.package_no, history.c.payload)
+        .where(history.c.package_no.in_(packages))
+        .order_by(history.c.package_no, history.c.sequence, history.c.position)
+    )
+    payloads: dict[str, list] = {package: [] for package in packages}
+    for package_no, payload in session.execute(query):
+        payloads[package_no].append(payload)
+    versions = dict(
+        session.execute(
+            select(processed.c.stream, processed.c.version).where(processed.c.stream.in_(streams))
+        ).all()
+    )
+    return {
+        stream: StreamState(stream, versions.get(stream) or 0, replay(payloads[package]))
+        for package, stream in packages.items()
+    }
+
+
 def is_applied(session, entry_id: str) -> bool:
     query = select(entries.c.sequence).where(entries.c.entry_id == entry_id)
     return session.scalar(query) is not None
@@ -213,16 +235,50 @@ def _apply_alone(db, entry: Entry, context_for: ContextFor) -> list[Applied]:
     return [applied] if applied else []
 
 
+def apply_entries(
+    session, new_entries: Iterable[Entry], context_for: ContextFor, known: dict
+) -> list[Applied]:
+    """Apply entries of distinct bills in one transaction, in sequence order. ``known`` maps
+    a stream to ``(version, bill)`` as the caller read it to decide: used instead of reading
+    the bill again when the stream still stands at that version."""
+    ordered = sorted(new_entries, key=lambda item: item.sequence)
+    if len({entry.stream for entry in ordered}) != len(ordered):
+        raise ValueError("apply_entries takes at most one entry per bill")
+    done, writes = [], Writes()
+    versions = _lock_streams(session, [entry.stream for entry in ordered])
+    for entry in ordered:
+        state = known.get(entry.stream)
+        locked = versions[entry.stream]
+        applied = apply_entry(session, entry, context_for, known=state, writes=writes, at=locked)
+        done.extend([applied] if applied else [])
+    writes.flush(session)
+    return done
+
+
 def apply_entry(
-    session, entry: Entry, context_for: ContextFor, *, publish: bool = True
+    session,
+    entry: Entry,
+    context_for: ContextFor,
+    *,
+    publish: bool = True,
+    known: tuple[int, Bill | None] | None = None,
+    writes: Writes | None = None,
+    at: int | None = None,
 ) -> Applied | None:
-    """Apply one entry in ``session``'s transaction; ``None`` if it was applied already."""
-    applied_version = _lock_stream(session, entry)
+    """Apply one entry in ``session``'s transaction; ``None`` if it was applied already.
+    ``writes``: collect the rows there for the caller to flush (by default, written now);
+    ``at``: the stream's version if the caller has locked it already."""
+    own = writes is None
+    writes = Writes() if own else writes
+    applied_version = _lock_stream(session, entry) if at is None else at
     if entry.version < applied_version:
         return None
     if entry.version > applied_version:
         raise StreamGap(entry.stream, applied_version, entry.version)
-    bill = load_bill(session, entry.package_no)
+    if known is not None and known[0] == applied_version:
+        bill = known[1]  # read at this version, which the lock now holds
+    else:
+        bill = load_bill(session, entry.package_no)
     command = BillCommand(entry.type, entry.signer, entry.body)
     try:
         events = decide_entry(bill, command, entry.stream, context_for(entry))
@@ -234,87 +290,150 @@ def apply_entry(
             refusal.code,
             extra={"entry_id": entry.entry_id, "sequence": entry.sequence, "code": refusal.code},
         )
-        _record(session, entry, refusal)
+        writes.record(entry, refusal)
+        if own:
+            writes.flush(session)
         return Applied(entry, [], refusal)
     for event in events:
         bill = domain.evolve(bill, event)
-    _record(session, entry, None)
+    writes.record(entry, None)
     if events:
-        _write_history(session, entry, events)
-        _write_state(session, bill)
+        writes.history(entry, events)
+        writes.state(bill)
         if publish:
-            _write_outbox(session, entry, events)
+            writes.outbox(entry, events)
+    if own:
+        writes.flush(session)
     return Applied(entry, events, None)
 
 
+def _lock_streams(session, streams: list[str]) -> dict[str, int]:
+    """Lock the streams' rows (in one order, so two waves never wait on each other in a
+    circle); their versions."""
+    query = (
+        select(processed.c.stream, processed.c.version)
+        .where(processed.c.stream.in_(streams))
+        .order_by(processed.c.stream)
+        .with_for_update()
+    )
+    versions = dict(session.execute(query).all())
+    missing = [stream for stream in streams if stream not in versions]
+    if missing:
+        rows = [{"stream": stream, "version": 0, "last_sequence": -1} for stream in missing]
+        session.execute(pg_insert(processed).values(rows).on_conflict_do_nothing())
+        versions |= dict(session.execute(query.where(processed.c.stream.in_(missing))).all())
+    return versions
+
+
 def _lock_stream(session, entry: Entry) -> int:
+    query = select(processed.c.version).where(processed.c.stream == entry.stream)
+    version = session.scalar(query.with_for_update())
+    if version is not None:
+        return version
     session.execute(
         pg_insert(processed)
         .values(stream=entry.stream, version=0, last_sequence=-1)
         .on_conflict_do_nothing()
     )
-    query = select(processed.c.version).where(processed.c.stream == entry.stream)
     return session.scalar(query.with_for_update())
 
 
-def _record(session, entry: Entry, refusal: PlatformError | None) -> None:
-    session.execute(
-        insert(entries).values(
-            sequence=entry.sequence,
-            entry_id=entry.entry_id,
-            stream=entry.stream,
-            stream_version=entry.version,
-            package_no=entry.package_no,
-            type=entry.type,
-            signer=entry.signer,
-            ledger_time=entry.at,
-            refusal_code=refusal.code if refusal else None,
-            refusal_message=refusal.message if refusal else None,
+class Writes:
+    """The rows applying entries writes, collected so a wave of entries (distinct bills) goes
+    to the database in a few statements; ``flush`` writes them in ``session``."""
+
+    def __init__(self):
+        self.entry_rows: list[dict] = []
+        self.position_rows: list[dict] = []
+        self.history_rows: list[dict] = []
+        self.bill_states: dict[str, Bill] = {}
+        self.outbox_rows: list[dict] = []
+
+    def record(self, entry: Entry, refusal: PlatformError | None) -> None:
+        self.entry_rows.append(
+            {
+                "sequence": entry.sequence,
+                "entry_id": entry.entry_id,
+                "stream": entry.stream,
+                "stream_version": entry.version,
+                "package_no": entry.package_no,
+                "type": entry.type,
+                "signer": entry.signer,
+                "ledger_time": entry.at,
+                "refusal_code": refusal.code if refusal else None,
+                "refusal_message": refusal.message if refusal else None,
+            }
         )
-    )
-    session.execute(
-        update(processed)
-        .where(processed.c.stream == entry.stream)
-        .values(version=entry.version + 1, last_sequence=entry.sequence)
-    )
+        position = {"version": entry.version + 1, "last_sequence": entry.sequence}
+        self.position_rows.append({"of_stream": entry.stream, **position})
+
+    def history(self, entry: Entry, events: list[BillEvent]) -> None:
+        self.history_rows.extend(
+            {
+                "sequence": entry.sequence,
+                "position": position,
+                "package_no": entry.package_no,
+                "entry_id": entry.entry_id,
+                "ledger_time": entry.at,
+                "command_type": entry.type,
+                "actor": entry.signer,
+                "event": event.name,
+                "payload": event.to_dict(),
+            }
+            for position, event in enumerate(events)
+        )
+
+    def state(self, bill: Bill) -> None:
+        self.bill_states[bill.package_no] = bill
+
+    def outbox(self, entry: Entry, events: list[BillEvent]) -> None:
+        self.outbox_rows.extend(
+            {"sequence": entry.sequence, "event": e.name, "payload": event_message(entry, e)}
+            for e in events
+        )
+
+    def flush(self, session) -> None:
+        if self.entry_rows:
+            session.execute(insert(entries), self.entry_rows)
+            moved = (
+                update(processed)
+                .where(processed.c.stream == bindparam("of_stream"))
+                .values(version=bindparam("version"), last_sequence=bindparam("last_sequence"))
+            )
+            session.connection().execute(moved, self.position_rows)
+        if self.history_rows:
+            session.execute(insert(history), self.history_rows)
+        if self.bill_states:
+            _write_states(session, list(self.bill_states.values()))
+        if self.outbox_rows:
+            session.execute(insert(outbox), self.outbox_rows)
+        self.__init__()
 
 
-def _write_history(session, entry: Entry, events: list[BillEvent]) -> None:
+def _write_states(session, written: list[Bill]) -> None:
     rows = [
         {
-            "sequence": entry.sequence,
-            "position": position,
-            "package_no": entry.package_no,
-            "entry_id": entry.entry_id,
-            "ledger_time": entry.at,
-            "command_type": entry.type,
-            "actor": entry.signer,
-            "event": event.name,
-            "payload": event.to_dict(),
+            "package_no": bill.package_no,
+            "kind": str(bill.kind),
+            "supply_chain": bill.supply_chain,
+            "drawer": bill.drawer,
+            "acceptor": bill.acceptor,
+            "payee": bill.payee,
+            "amount_fen": bill.face.fen,
+            "issue_date": bill.issue_date,
+            "maturity_date": bill.maturity_date,
+            "status": str(bill.status),
         }
-        for position, event in enumerate(events)
+        for bill in written
     ]
-    session.execute(insert(history), rows)
-
-
-def _write_state(session, bill: Bill) -> None:
-    row = {
-        "package_no": bill.package_no,
-        "kind": str(bill.kind),
-        "supply_chain": bill.supply_chain,
-        "drawer": bill.drawer,
-        "acceptor": bill.acceptor,
-        "payee": bill.payee,
-        "amount_fen": bill.face.fen,
-        "issue_date": bill.issue_date,
-        "maturity_date": bill.maturity_date,
-        "status": str(bill.status),
-    }
-    upsert = pg_insert(bills).values(row)
-    changed = {key: upsert.excluded[key] for key in row if key != "package_no"}
+    upsert = pg_insert(bills).values(rows)
+    changed = {key: upsert.excluded[key] for key in rows[0] if key != "package_no"}
     session.execute(upsert.on_conflict_do_update(index_elements=["package_no"], set_=changed))
-    session.execute(delete(sub_ranges).where(sub_ranges.c.package_no == bill.package_no))
-    session.execute(insert(sub_ranges), [_range_row(bill, r) for r in bill.ranges])
+    packages = [bill.package_no for bill in written]
+    session.execute(delete(sub_ranges).where(sub_ranges.c.package_no.in_(packages)))
+    ranges = [_range_row(bill, r) for bill in written for r in bill.ranges]
+    if ranges:
+        session.execute(insert(sub_ranges), ranges)
 
 
 def _range_row(bill: Bill, sub_range) -> dict:
@@ -344,14 +463,6 @@ def event_message(entry: Entry, event: BillEvent) -> dict:
         "sequence": entry.sequence,
         "ledger_time": entry.ledger_time,
     }
-
-
-def _write_outbox(session, entry: Entry, events: list[BillEvent]) -> None:
-    rows = [
-        {"sequence": entry.sequence, "event": event.name, "payload": event_message(entry, event)}
-        for event in events
-    ]
-    session.execute(insert(outbox), rows)
 
 
 def take_outbox(session, limit: int = 500) -> list[tuple[str, dict]]:

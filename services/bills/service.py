@@ -132,7 +132,7 @@ class BillsService:
         projection.require_bill_stream(signed.stream)
         with self.db.transaction() as session:
             already_applied = projection.is_applied(session, signed.entry_id)
-        if not already_applied and not self._decide(signed):
+        if not already_applied and self._decide(signed) is None:
             return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
         self.in_flight.add(signed.entry_id)
         try:
@@ -266,13 +266,16 @@ class BillsService:
         """Decide, append together and project commands on distinct bills."""
         with self.db.transaction() as session:
             applied = projection.applied_ids(session, [signed.entry_id for _, signed, _ in wave])
-        accepted = []
+            states = projection.load_many(session, [signed.stream for _, signed, _ in wave])
+        accepted, known = [], {}
         for position, signed, wire in wave:
             if signed.entry_id not in applied:  # an applied one is re-sent for its receipt
                 try:
-                    if not self._decide(signed):
+                    state = self._decide(signed, states[signed.stream])
+                    if state is None:
                         results[position] = {"receipt": None}  # an idle tick
                         continue
+                    known[signed.stream] = (state.version, state.bill)
                 except REFUSALS as refusal:
                     results[position] = {"error": _error_of(refusal)}
                     continue
@@ -292,21 +295,43 @@ class BillsService:
                 results[position] = {"receipt": receipt, "checkpoint": checkpoint}
                 full = expand_receipt(receipt, wire, checkpoint)
                 entries.append(Entry.from_receipt(full))
-            self._project(entries)
+            self._project_together(entries, known)
         finally:
             self.in_flight.difference_update(ids)
 
-    def _decide(self, signed: SignedCommand) -> bool:
+    def _decide(
+        self, signed: SignedCommand, read: projection.StreamState | None = None
+    ) -> projection.StreamState | None:
         """The bill rules on a command at the stream version it was signed for: raises the
-        refusal, or answers whether it changes anything (an idle tick does not)."""
-        state = self._state_at(signed.stream, signed.expected_version)
+        refusal, or returns the state it was decided on (``None``: an idle tick, nothing to
+        append). ``read``: the stream's state if the caller has read it already."""
+        state = self._state_at(signed.stream, signed.expected_version, read)
         bill_command = BillCommand(signed.type, signed.signer, signed.body)
         context = Context(self.clock(), self.calendar, self.ledger.party_kind)
-        return bool(projection.decide_entry(state.bill, bill_command, signed.stream, context))
+        events = projection.decide_entry(state.bill, bill_command, signed.stream, context)
+        return state if events else None
 
-    def _state_at(self, stream: str, expected_version: int) -> projection.StreamState:
-        with self.db.transaction() as session:
-            state = projection.load(session, stream)
+    def _project_together(self, entries: list[Entry], known: dict) -> None:
+        """Project a wave's entries (distinct bills) in one transaction; if that fails (a gap,
+        a party lookup), entry by entry as the ledger's event would."""
+        try:
+            with self.db.transaction() as session:
+                projection.apply_entries(session, entries, self._context_for, known)
+        except Exception:
+            log.info("projecting a wave together failed; entry by entry", exc_info=True)
+            projection.project(self.db, entries, self._stream_entries, self._context_for)
+        try:
+            self._publish()
+        except Exception:  # committed all the same: the outbox timer dispatches them later
+            log.exception("dispatching bill events failed; the outbox keeps them")
+
+    def _state_at(
+        self, stream: str, expected_version: int, read: projection.StreamState | None = None
+    ) -> projection.StreamState:
+        state = read
+        if state is None:
+            with self.db.transaction() as session:
+                state = projection.load(session, stream)
         if expected_version > state.version:  # the projection may lag the ledger: catch up
             self._project(self._stream_entries(stream))
             with self.db.transaction() as session:
