@@ -58,6 +58,7 @@ SUITES = {
     "endorse_batch": Suite("endorse_batch_users.py", "BatchEndorsingUser", "steady", True),
     "banks": Suite("bank_users.py", "BankUser", "step", True),
     "batches": Suite("batch_users.py", "LedgerBatchUser", "steady", True),
+    "batches1000": Suite("batch_users.py", "LedgerThousandBatchUser", "steady", True),
     "contention": Suite("contention_users.py", "ContendingUser", "steady", True),
     "smes": Suite("sme_users.py", "SmeUser", "steady", True, http=True),
 }
@@ -74,6 +75,9 @@ def build_workload(
         return {"endorse_batch": builder.endorse_batch_lanes(users, ENDORSE_BATCH, batches)}
     if name == "banks":
         return {"banks": builder.bank_lanes(users, max(20, int(seconds * 10)))}
+    if name == "batches1000":  # three batches a second per user: more than it gets through
+        budget = {1000: max(4, int(seconds * 3))}
+        return {"batches1000": builder.batch_lanes(users, budget=budget)}
     if name == "batches":
         return {"batches": builder.batch_lanes(users, scale=max(0.1, seconds / 30))}
     if name == "contention":
@@ -173,6 +177,9 @@ def ratios(phases: dict) -> dict:
             "batch_size": ENDORSE_BATCH,
             "throughput_vs_ping": round(per_s / ping["ops_per_s"], 4),
         }
+    thousands = phases.get("batches1000", {}).get("operations")
+    if thousands:
+        figures["ledger_batches_1000"] = {"entries_per_s": report.entries_per_second(thousands)}
     batches = phases.get("batches", {}).get("operations")
     if batches:
         figures["ledger_batches"] = {"entries_per_s": report.entries_per_second(batches)}

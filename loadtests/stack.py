@@ -32,6 +32,7 @@ ENDPOINTS = {
     "rabbit_api": os.environ.get("LOAD_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api"),
     "redis": os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0"),
 }
+LEDGER_REPLICAS = int(os.environ.get("LOAD_LEDGER_REPLICAS", "2"))
 START_HINT = "start them with `make services` (deploy/local/services.sh)"
 # The gateway's settings for a load run (config.yml has no placeholders for them): plain HTTP
 # on loopback, and every simulated user signs in from 127.0.0.1.
@@ -132,7 +133,8 @@ def start(
                 output = {"stdout": log, "stderr": subprocess.STDOUT}
                 if subprocess.run(command, env=env, cwd=REPO, **output).returncode:
                     raise SystemExit(f"{' '.join(step)} failed: see {log_dir / 'setup.log'}")
-        modules = [["ledger.service.service"]]
+        # the ledger as it is deployed: replicas sharing its queue, one committing at a time
+        modules = [["ledger.service.service"] for _ in range(LEDGER_REPLICAS)]
         present = [
             f"services.{s}.service"
             for s in services
@@ -190,7 +192,7 @@ def _launch(
     name = "-".join(
         module.split(".")[-2] if module.startswith("services.") else "ledger" for module in modules
     )
-    log = open(log_dir / f"services-{name}.log", "w")  # noqa: SIM115
+    log = open(log_dir / f"services-{name}-{len(stack.logs)}.log", "w")  # noqa: SIM115
     stack.logs.append(log)
     command = [sys.executable, "-m", "nameko", "run", "--config", str(config), *modules]
     stack.processes.append(

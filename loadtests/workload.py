@@ -203,12 +203,12 @@ class Builder:
             lanes.append({**lane, "steps": chain[:steps]})
         return lanes
 
-    def batch_lanes(self, users: int, scale: float = 1.0) -> list[dict]:
+    def batch_lanes(self, users: int, scale: float = 1.0, budget=BATCH_BUDGET) -> list[dict]:
         """Per user: batches of 1, 100 and 1000 entries on fresh ``load:`` streams."""
         lanes = []
         for signer in self.admit(["bank"] * users):
             batches = {}
-            for size, count in BATCH_BUDGET.items():
+            for size, count in budget.items():
                 batches[str(size)] = [
                     [self._load_entry(signer) for _ in range(size)]
                     for _ in range(max(1, round(count * scale)))

@@ -1,5 +1,6 @@
-"""The load suites keep working: a few seconds of the AMQP bank suite and of the SMEs through the
-gateway's HTTP API (after the ping ceiling) through the real runner, on a stack of its own, must
+"""The load suites keep working: a few seconds of the AMQP bank suite, the batched endorse suite and
+the SMEs through the gateway's HTTP API (after the ping ceiling), through the real runner, on a stack
+of its own, must
 pass their gates and the ledger checks.
 
 The full runs are ``make load`` (``python loadtests/run.py``); this is what keeps them from
@@ -31,7 +32,7 @@ def test_a_short_bank_and_sme_load_run_passes_its_gates_and_leaves_a_verified_le
     command = [
         sys.executable,
         str(REPO / "loadtests" / "run.py"),
-        "--suites=banks,smes",
+        "--suites=banks,smes,endorse_batch",
         "--users=2",
         "--run-time=5s",
         "--ping-run-time=3s",
@@ -52,14 +53,20 @@ def test_a_short_bank_and_sme_load_run_passes_its_gates_and_leaves_a_verified_le
     assert summary["passed"]
     phases = summary["phases"]
     assert phases["ping"]["operations"]["ledger.ping"]["requests"] > 0
-    for suite, signed in [("banks", "bills.submit["), ("smes", "POST /api/v1/commands[")]:
+    signed_calls = [
+        ("banks", "bills.submit["),
+        ("smes", "POST /api/v1/commands["),
+        ("endorse_batch", "bills.submit_batch["),
+    ]
+    for suite, signed in signed_calls:
         assert phases[suite]["exit_code"] == 0
         assert phases[suite]["operations"]["Aggregated"]["requests"] > 0
         assert phases[suite]["operations"]["Aggregated"]["failures"] == 0
         assert any(name.startswith(signed) for name in phases[suite]["operations"])
     assert summary["ratios"]["sme_http"]["signed_ops_per_s"] > 0
+    assert summary["ratios"]["endorse_batch_path"]["commands_per_s"] > 0
     assert summary["checks"]["ledger_verified"]
     assert summary["checks"]["acknowledged_commands"] > 0
     assert summary["checks"]["acknowledged_missing_from_ledger"] == 0
-    for suite in ("banks", "smes"):
+    for suite in ("banks", "smes", "endorse_batch"):
         assert (reports / f"{suite}.html").exists() and (reports / f"{suite}_stats.csv").exists()
