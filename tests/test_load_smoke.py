@@ -1,7 +1,6 @@
-"""The load suites keep working: a few seconds of the AMQP bank suite, the batched endorse suite and
-the SMEs through the gateway's HTTP API (after the ping ceiling), through the real runner, on a stack
-of its own, must
-pass their gates and the ledger checks.
+"""The load suites keep working: a few seconds of the AMQP bank suite, the batched endorse
+suite and the SMEs through the gateway's HTTP API (after the ping ceiling), through the real
+runner, on a stack of its own, must pass their gates and the ledger checks.
 
 The full runs are ``make load`` (``python loadtests/run.py``); this is what keeps them from
 rotting in ``make test``.
