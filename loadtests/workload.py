@@ -13,12 +13,14 @@ around it. The lanes then hold chains of commands at known stream versions.
 
 from __future__ import annotations
 
-import json
 import math
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
+
+import orjson
 
 FACE_FEN = 100_000_000  # one million yuan
 STEPS_PER_BILL = 20  # commands per bill before a lane moves on: keeps bill views small
@@ -26,12 +28,14 @@ SETUP_VERSION = 5  # the version of a bill once delivered to its payee
 BATCH_BUDGET = {1: 300, 100: 30, 1000: 4}  # pre-signed batches per batch user, per size
 
 
+@cache
 def read(path: str) -> dict:
-    return json.loads(Path(path).read_text()) if path else {}
+    """The workload file, parsed once per Locust process (users take distinct lanes)."""
+    return orjson.loads(Path(path).read_bytes()) if path else {}
 
 
 def write(path: Path, workload: dict) -> None:
-    path.write_text(json.dumps(workload, separators=(",", ":")))
+    path.write_bytes(orjson.dumps(workload))
 
 
 def china_today() -> str:
