@@ -147,18 +147,22 @@ class Builder:
         for _ in range(users):
             first, second = self.admit(["enterprise", "enterprise"])
             numbers = self.deliver([first] * math.ceil(steps / STEPS_PER_BILL))
-            chain = []
-            for number in numbers:
-                for turn in range(STEPS_PER_BILL // 2):
-                    holder, endorsee = (first, second) if turn % 2 == 0 else (second, first)
-                    version = SETUP_VERSION + 2 * turn
-                    body = {"start": 1, "end": FACE_FEN, "endorsee": endorsee.party_id}
-                    chain.append(self.sign(holder, "bill.endorse", number, version, body))
-                    chain.append(
-                        self.sign(endorsee, "bill.sign", number, version + 1, {"start": 1})
-                    )
+            chain = self._back_and_forth(first, second, numbers)
             lanes.append({"party": first.party_id, "bills": numbers, "steps": chain[:steps]})
         return lanes
+
+    def _back_and_forth(self, first, second, numbers: list[str]) -> list[dict]:
+        """Each bill in turn, STEPS_PER_BILL commands: the holder's ``bill.endorse`` of the
+        whole bill to the other, then the endorsee's ``bill.sign``; and back."""
+        chain = []
+        for number in numbers:
+            for turn in range(STEPS_PER_BILL // 2):
+                holder, endorsee = (first, second) if turn % 2 == 0 else (second, first)
+                version = SETUP_VERSION + 2 * turn
+                body = {"start": 1, "end": FACE_FEN, "endorsee": endorsee.party_id}
+                chain.append(self.sign(holder, "bill.endorse", number, version, body))
+                chain.append(self.sign(endorsee, "bill.sign", number, version + 1, {"start": 1}))
+        return chain
 
     def endorse_batch_lanes(self, users: int, bills: int, batches: int) -> list[dict]:
         """Per user: two enterprises and sets of ``bills`` bills, passed back and forth in
@@ -262,16 +266,7 @@ class Builder:
         for _ in range(users):
             first, second = self.admit(["enterprise", "enterprise"])
             numbers = self.deliver([first] * math.ceil(steps / STEPS_PER_BILL))
-            chain = []
-            for number in numbers:
-                for turn in range(STEPS_PER_BILL // 2):
-                    holder, endorsee = (first, second) if turn % 2 == 0 else (second, first)
-                    version = SETUP_VERSION + 2 * turn
-                    body = {"start": 1, "end": FACE_FEN, "endorsee": endorsee.party_id}
-                    chain.append(self.sign(holder, "bill.endorse", number, version, body))
-                    chain.append(
-                        self.sign(endorsee, "bill.sign", number, version + 1, {"start": 1})
-                    )
+            chain = self._back_and_forth(first, second, numbers)
             smes = []
             for sme in (first, second):
                 username = f"load-{sme.party_id}"

@@ -32,21 +32,18 @@ class LedgerHandle:
         A ledger that does not answer in time gives ``LEDGER_UNAVAILABLE``; the command may
         still have been committed, and re-submitting the identical command is safe (the ledger
         answers a duplicate with its original receipt)."""
-        try:
-            with eventlet.Timeout(self.APPEND_TIMEOUT_SECONDS):
-                return self._ledger.append_one(signed_command)
-        except eventlet.Timeout:
-            raise CommandRejected(
-                "LEDGER_UNAVAILABLE", "the ledger did not answer in time"
-            ) from None
+        return self._in_time(self._ledger.append_one, signed_command)
 
     def append_batch(self, signed_commands: list[dict]) -> dict:
         """Append signed commands together: ``{"checkpoint": note, "verdicts": [{"ok": True,
         "duplicate": False, "receipt": {<compact>}} | {"ok": False, "error": {...}}]}``. No
         answer in time gives ``LEDGER_UNAVAILABLE``, as for ``append``."""
+        return self._in_time(self._ledger.append, signed_commands)
+
+    def _in_time(self, call, *args):
         try:
             with eventlet.Timeout(self.APPEND_TIMEOUT_SECONDS):
-                return self._ledger.append(signed_commands)
+                return call(*args)
         except eventlet.Timeout:
             raise CommandRejected(
                 "LEDGER_UNAVAILABLE", "the ledger did not answer in time"
