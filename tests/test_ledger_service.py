@@ -201,3 +201,35 @@ def test_the_ledger_answers_a_ping_within_50_ms_while_verifying_10000_entries(
     assert slowest < 0.050, f"slowest answer while verifying: {slowest * 1000:.1f} ms"
     # and the whole batch, commit included, never freezes the service for long
     assert max(latencies) < 0.250, f"slowest answer overall: {max(latencies) * 1000:.1f} ms"
+
+
+def test_two_replicas_racing_the_same_commands_commit_each_once_and_each_nonce_once(
+    ledger_process, rpc, admit
+):
+    """Replicas read duplicates, nonces and keys before taking the commit lock, then take in
+    what the other committed meanwhile: the same batch sent to both commits every entry once,
+    and two commands sharing a nonce never both get in."""
+    import secrets
+
+    other, _ = ledger_process
+    party = admit()
+    for _ in range(8):
+        same = [party.wire("test.note", f"race:{secrets.token_hex(8)}", 0, {}) for _ in range(300)]
+        nonces = [secrets.token_hex(16) for _ in range(100)]
+        mine = [
+            party.wire("test.note", f"race:{secrets.token_hex(8)}", 0, {}, nonce=n) for n in nonces
+        ]
+        theirs = [
+            party.wire("test.note", f"race:{secrets.token_hex(8)}", 0, {}, nonce=n) for n in nonces
+        ]
+        first = rpc.ledger.append.call_async(same + mine)
+        second = other.ledger.append.call_async(same + theirs)
+        one, two = first.result()["verdicts"], second.result()["verdicts"]
+        for a, b in zip(one[:300], two[:300], strict=True):
+            assert a["ok"] and b["ok"], (a, b)
+            assert a["receipt"]["sequence"] == b["receipt"]["sequence"]
+            assert [a["duplicate"], b["duplicate"]].count(False) == 1
+        for a, b in zip(one[300:], two[300:], strict=True):
+            assert [a["ok"], b["ok"]].count(True) == 1, (a, b)
+            refused = b if a["ok"] else a
+            assert refused["error"]["code"] == "REPLAY_REFUSED"

@@ -102,6 +102,17 @@ class _Batch:
     committed: list[dict] = field(default_factory=list)
 
 
+@dataclass
+class _Seen:
+    """What ``Appender._look_up`` read before the lock, as of entry ``head``."""
+
+    head: int
+    existing: dict[str, int]
+    used: set[tuple[str, str]]
+    members: dict[str, Party]
+    keys: dict[str, PartyKey]
+
+
 class Appender:
     """``cooperate`` is called every few dozen entries during long loops: the service passes
     ``eventlet.sleep(0)`` so a 10,000-entry commit never freezes its other greenthreads."""
@@ -115,8 +126,9 @@ class Appender:
 
         ``connection`` is inside a transaction the caller commits; outcomes are final only then.
         """
+        seen = self._look_up(connection, commands)  # before the lock: replicas overlap here
         connection.execute(select(func.pg_advisory_xact_lock(LEDGER_LOCK)))
-        batch = self._load(connection, commands, now)
+        batch = self._load(connection, commands, now, seen)
         outcomes = []
         for position, command in enumerate(commands):
             outcomes.append(self._decide(batch, command))
@@ -130,21 +142,12 @@ class Appender:
 
     # -- loading what the decisions need -------------------------------------------------
 
-    def _load(self, connection, commands: list[SignedCommand], now: datetime) -> _Batch:
-        head, last_time = connection.execute(
-            select(
-                func.coalesce(func.max(entries.c.sequence) + 1, 0), func.max(entries.c.ledger_time)
-            )
-        ).one()
-        ledger_time = max(now, last_time) if last_time else now
-        streams = {command.stream for command in commands}
-        versions = dict(
-            connection.execute(
-                select(entries.c.stream, func.max(entries.c.stream_version) + 1)
-                .where(entries.c.stream == _any(streams))
-                .group_by(entries.c.stream)
-            ).all()
-        )
+    def _look_up(self, connection, commands: list[SignedCommand]) -> _Seen:
+        """What can be read before taking the lock: which commands are already entries, which
+        nonces their signers have used, and the parties and keys they touch — as of ``head``.
+        ``_load`` adds whatever another replica committed between then and the lock."""
+        head = connection.execute(select(func.coalesce(func.max(entries.c.sequence) + 1, 0)))
+        head = head.scalar_one()
         ids = [command.entry_id for command in commands]
         existing = dict(
             connection.execute(
@@ -162,6 +165,39 @@ class Appender:
         )
         used = {tuple(row) for row in candidates} & pairs
         members, keys = load_membership(connection, commands)
+        return _Seen(head, existing, used, members, keys)
+
+    def _load(
+        self, connection, commands: list[SignedCommand], now: datetime, seen: _Seen
+    ) -> _Batch:
+        """Under the lock: the head, the stream versions, and what committed since ``seen``."""
+        head, last_time = connection.execute(
+            select(
+                func.coalesce(func.max(entries.c.sequence) + 1, 0), func.max(entries.c.ledger_time)
+            )
+        ).one()
+        ledger_time = max(now, last_time) if last_time else now
+        streams = {command.stream for command in commands}
+        versions = dict(
+            connection.execute(
+                select(entries.c.stream, func.max(entries.c.stream_version) + 1)
+                .where(entries.c.stream == _any(streams))
+                .group_by(entries.c.stream)
+            ).all()
+        )
+        existing, used, members, keys = seen.existing, seen.used, seen.members, seen.keys
+        if head > seen.head:  # another replica committed meanwhile: take its entries in
+            ids = {command.entry_id for command in commands}
+            pairs = {(command.signer, command.nonce) for command in commands}
+            since = connection.execute(
+                select(entries.c.entry_id, entries.c.sequence, entries.c.signer, entries.c.nonce)
+                .add_columns(entries.c.type)
+                .where(entries.c.sequence >= seen.head)
+            ).all()
+            existing |= {row.entry_id: row.sequence for row in since if row.entry_id in ids}
+            used |= {(row.signer, row.nonce) for row in since} & pairs
+            if any(row.type in MEMBERSHIP_TYPES for row in since):
+                members, keys = load_membership(connection, commands)
         batch = _Batch(connection, head, ledger_time, members, keys, existing, used, versions)
         batch.ledger_time_text = format_time(ledger_time)
         return batch
