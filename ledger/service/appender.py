@@ -189,10 +189,9 @@ class Appender:
         if head > seen.head:  # another replica committed meanwhile: take its entries in
             ids = {command.entry_id for command in commands}
             pairs = {(command.signer, command.nonce) for command in commands}
+            columns = entries.c.entry_id, entries.c.sequence, entries.c.signer, entries.c.nonce
             since = connection.execute(
-                select(entries.c.entry_id, entries.c.sequence, entries.c.signer, entries.c.nonce)
-                .add_columns(entries.c.type)
-                .where(entries.c.sequence >= seen.head)
+                select(*columns, entries.c.type).where(entries.c.sequence >= seen.head)
             ).all()
             existing |= {row.entry_id: row.sequence for row in since if row.entry_id in ids}
             used |= {(row.signer, row.nonce) for row in since} & pairs
