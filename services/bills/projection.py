@@ -161,8 +161,9 @@ def stream_version(session, stream: str) -> int:
 
 
 def load(session, stream: str) -> StreamState:
-    bill = load_bill(session, package_of(stream)) if is_bill_stream(stream) else None
-    return StreamState(stream, stream_version(session, stream), bill)
+    if not is_bill_stream(stream):
+        return StreamState(stream, stream_version(session, stream), None)
+    return load_many(session, [stream])[stream]
 
 
 def load_many(session, streams: list[str]) -> dict[str, StreamState]:
@@ -270,7 +271,7 @@ def apply_entry(
     ``at``: the stream's version if the caller has locked it already."""
     own = writes is None
     writes = Writes() if own else writes
-    applied_version = _lock_stream(session, entry) if at is None else at
+    applied_version = _lock_streams(session, [entry.stream])[entry.stream] if at is None else at
     if entry.version < applied_version:
         return None
     if entry.version > applied_version:
@@ -323,19 +324,6 @@ def _lock_streams(session, streams: list[str]) -> dict[str, int]:
         session.execute(pg_insert(processed).values(rows).on_conflict_do_nothing())
         versions |= dict(session.execute(query.where(processed.c.stream.in_(missing))).all())
     return versions
-
-
-def _lock_stream(session, entry: Entry) -> int:
-    query = select(processed.c.version).where(processed.c.stream == entry.stream)
-    version = session.scalar(query.with_for_update())
-    if version is not None:
-        return version
-    session.execute(
-        pg_insert(processed)
-        .values(stream=entry.stream, version=0, last_sequence=-1)
-        .on_conflict_do_nothing()
-    )
-    return session.scalar(query.with_for_update())
 
 
 class Writes:

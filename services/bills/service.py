@@ -319,11 +319,8 @@ class BillsService:
                 projection.apply_entries(session, entries, self._context_for, known)
         except Exception:
             log.info("projecting a wave together failed; entry by entry", exc_info=True)
-            projection.project(self.db, entries, self._stream_entries, self._context_for)
-        try:
-            self._publish()
-        except Exception:  # committed all the same: the outbox timer dispatches them later
-            log.exception("dispatching bill events failed; the outbox keeps them")
+            return self._project(entries)
+        self._publish_committed()
 
     def _state_at(
         self, stream: str, expected_version: int, read: projection.StreamState | None = None
@@ -347,6 +344,9 @@ class BillsService:
 
     def _project(self, entries: list[Entry]) -> None:
         projection.project(self.db, entries, self._stream_entries, self._context_for)
+        self._publish_committed()
+
+    def _publish_committed(self) -> None:
         try:
             self._publish()
         except Exception:  # committed all the same: the outbox timer dispatches them later

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
-from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
@@ -43,13 +43,6 @@ PAGE = 1000
 SWEEP_SECONDS = 30
 
 
-class Settings(DependencyProvider):
-    """The service's config, as given to ``nameko run``."""
-
-    def get_dependency(self, worker_ctx):
-        return self.container.config
-
-
 class InvoicesService:
     name = "invoices"
 
@@ -58,7 +51,7 @@ class InvoicesService:
     ledger = LedgerClient()
     ledger_parties = RpcProxy("ledger")  # uncached party records, for a key just registered
     credit = RpcProxy("credit")  # limits, when INVOICES_CREDIT_LIMITS is true
-    settings = Settings()
+    settings = Config()
     dispatch = EventDispatcher()
 
     @rpc

@@ -78,7 +78,6 @@
     COMMAND_BODY_INVALID: "填写内容不正确", INVALID_QUERY: "查询条件不正确",
     FINANCING_ALREADY_EXISTS: "融资编号已存在", INVOICE_NOT_SELLER: "只能质押本企业开具的发票",
     PARTY_NOT_BANK: "所选机构不是银行", CREDIT_UNAVAILABLE: "信用服务暂不可用，申请已记录",
-    SERVICE_UNAVAILABLE: "服务暂不可用",
   });
   Object.assign(ERRORS.en, {
     CONSENT_REQUIRED: "You may not see this document",
@@ -89,7 +88,6 @@
     INVOICE_NOT_SELLER: "You can only pledge invoices your party issued",
     PARTY_NOT_BANK: "That party is not a bank",
     CREDIT_UNAVAILABLE: "Credit service unavailable; the application is recorded",
-    SERVICE_UNAVAILABLE: "Service unavailable",
   });
 
   const style = document.createElement("link");
