@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, any_, bindparam, func, insert, select, update
+from sqlalchemy import Text, and_, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ledger import canonical
@@ -157,13 +157,7 @@ class Appender:
             ).all()
         )
         pairs = {(command.signer, command.nonce) for command in commands}
-        candidates = connection.execute(
-            select(entries.c.signer, entries.c.nonce).where(
-                entries.c.nonce == _any({nonce for _, nonce in pairs}),
-                entries.c.signer == _any({signer for signer, _ in pairs}),
-            )
-        )
-        used = {tuple(row) for row in candidates} & pairs
+        used = used_nonces(connection, pairs)
         members, keys = load_membership(connection, commands)
         return _Seen(head, existing, used, members, keys)
 
@@ -171,20 +165,14 @@ class Appender:
         self, connection, commands: list[SignedCommand], now: datetime, seen: _Seen
     ) -> _Batch:
         """Under the lock: the head, the stream versions, and what committed since ``seen``."""
-        head, last_time = connection.execute(
-            select(
-                func.coalesce(func.max(entries.c.sequence) + 1, 0), func.max(entries.c.ledger_time)
-            )
-        ).one()
-        ledger_time = max(now, last_time) if last_time else now
-        streams = {command.stream for command in commands}
-        versions = dict(
-            connection.execute(
-                select(entries.c.stream, func.max(entries.c.stream_version) + 1)
-                .where(entries.c.stream == _any(streams))
-                .group_by(entries.c.stream)
-            ).all()
-        )
+        last = connection.execute(
+            select(entries.c.sequence, entries.c.ledger_time)
+            .order_by(entries.c.sequence.desc())
+            .limit(1)
+        ).first()  # ledger time never goes back, so the last entry holds the latest
+        head = last.sequence + 1 if last else 0
+        ledger_time = max(now, last.ledger_time) if last else now
+        versions = next_versions(connection, {command.stream for command in commands})
         existing, used, members, keys = seen.existing, seen.used, seen.members, seen.keys
         if head > seen.head:  # another replica committed meanwhile: take its entries in
             ids = {command.entry_id for command in commands}
@@ -375,9 +363,52 @@ class Receipts:
         self._make(outcomes)
 
 
+def _array(values):
+    """One text-array parameter instead of thousands of IN placeholders."""
+    return bindparam(None, list(values), type_=ARRAY(Text))
+
+
 def _any(values):
-    """``= ANY(:array)``: one array parameter instead of thousands of IN placeholders."""
-    return any_(bindparam(None, list(values), type_=ARRAY(Text)))
+    return any_(_array(values))
+
+
+# The two look-ups below probe the unique indexes once per wanted value. ``= ANY`` on the
+# second column of (signer, nonce), or a GROUP BY over many streams, lets the planner scan the
+# whole table instead (seen here: 48 ms and 17 ms at 160,000 entries, growing with the ledger,
+# against 4 ms and 1.3 ms probed).
+
+
+def used_nonces(connection, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (signer, nonce) pairs are already on the ledger."""
+    ordered = list(pairs)
+    signers, nonces = [signer for signer, _ in ordered], [nonce for _, nonce in ordered]
+    wanted = (
+        func.unnest(_array(signers), _array(nonces))
+        .table_valued("signer", "nonce")
+        .render_derived(name="wanted")
+    )
+    found = connection.execute(
+        select(entries.c.signer, entries.c.nonce).join_from(
+            wanted,
+            entries,
+            and_(entries.c.signer == wanted.c.signer, entries.c.nonce == wanted.c.nonce),
+        )
+    )
+    return {tuple(row) for row in found}
+
+
+def next_versions(connection, streams: set[str]) -> dict[str, int]:
+    """The next version of each of these streams that has entries (absent: version 0)."""
+    wanted = func.unnest(_array(streams)).table_valued("stream").render_derived(name="wanted")
+    latest = (
+        select(entries.c.stream_version + 1)
+        .where(entries.c.stream == wanted.c.stream)
+        .order_by(entries.c.stream_version.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = connection.execute(select(wanted.c.stream, latest)).all()
+    return {stream: version for stream, version in rows if version is not None}
 
 
 def _is_bootstrap(batch: _Batch, command: SignedCommand) -> bool:
