@@ -48,6 +48,8 @@ At {merkle["leaves"]:,} leaves (tree built in {merkle["build_seconds"]:.1f} s), 
 {mark("inclusion_proof_ms_at_1m")}).
 """
     text += _appends_section(results, mark)
+    if "commit_growth" in results:
+        text += _growth_section(results["commit_growth"], mark)
     load_summary = path.parent.parent / "bench" / "load-summary.json"
     if load_summary.exists():
         text += _load_section(json.loads(load_summary.read_text()))
@@ -84,6 +86,27 @@ and counts an entry when its commit is acknowledged. The verification share is t
   {responsive["max_ms_while_verifying"] or 0:.1f} ms (target < 50 ms:
   {mark("health_ms_while_verifying")}); slowest overall {responsive["max_ms"]:.1f} ms, p99
   {responsive["p99_ms"]:.1f} ms.
+"""
+
+
+def _growth_section(growth: dict, mark) -> str:
+    rows = "\n".join(
+        f"| {row['ledger_size']:,} | {row['median_ms']:,.1f} |" for row in growth["sizes"]
+    )
+    return f"""
+## One group commit as the ledger grows
+
+The commit holds the ledger's single writer lock, so its time bounds append throughput. A
+{growth["group"]:,}-entry group committed by `Appender.commit` directly (no broker; signatures
+are checked before the lock), median of {growth["rounds"]} groups at each size:
+
+| ledger size (entries) | commit ms |
+|---:|---:|
+{rows}
+
+- Largest ledger / smallest: **{growth["largest_vs_smallest"]:.2f}×** (target ≤ 1.5×: every
+  look-up probes an index per wanted value, none scans the table —
+  {mark("commit_ms_largest_vs_smallest_ledger")}).
 """
 
 

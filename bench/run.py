@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from commit_bench import commit_growth  # noqa: E402
 from ledger_bench import append_throughput  # noqa: E402
 from merkle_bench import inclusion_proof_timing  # noqa: E402
 from report import write_performance_doc  # noqa: E402
@@ -31,6 +32,7 @@ TARGETS = {
     "inclusion_proof_ms_at_1m": 5.0,
     "append_entries_per_second_1000_batches": 5000.0,
     "health_ms_while_verifying": 50.0,
+    "commit_ms_largest_vs_smallest_ledger": 1.5,
 }
 
 
@@ -45,6 +47,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as workdir:
         appends = append_throughput(Path(workdir))
+        print("One 1,000-entry group commit as the ledger grows (under the writer lock)")
+        growth = commit_growth(Path(workdir))
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -52,6 +56,7 @@ def main() -> int:
         "batch_verification": signatures,
         "merkle_inclusion": merkle,
         "ledger_appends": appends,
+        "commit_growth": growth,
         "targets": TARGETS,
     }
     checks = {
@@ -64,6 +69,8 @@ def main() -> int:
         >= TARGETS["append_entries_per_second_1000_batches"],
         "health_ms_while_verifying": (appends["responsiveness"]["max_ms_while_verifying"] or 0)
         < TARGETS["health_ms_while_verifying"],
+        "commit_ms_largest_vs_smallest_ledger": growth["largest_vs_smallest"]
+        <= TARGETS["commit_ms_largest_vs_smallest_ledger"],
     }
     results["checks"] = checks
     results["seconds"] = time.perf_counter() - started

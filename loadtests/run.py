@@ -76,8 +76,8 @@ def build_workload(
         return {"endorse_batch": builder.endorse_batch_lanes(users, ENDORSE_BATCH, batches)}
     if name == "banks":
         return {"banks": builder.bank_lanes(users, max(20, int(seconds * 10)))}
-    if name == "batches1000":  # enough for 6,000 entries/s shared by the users
-        budget = {1000: max(4, math.ceil(6 * seconds / users))}
+    if name == "batches1000":  # enough for 12,000 entries/s shared by the users
+        budget = {1000: max(4, math.ceil(12 * seconds / users))}
         return {"batches1000": builder.batch_lanes(users, budget=budget)}
     if name == "batches":
         return {"batches": builder.batch_lanes(users, scale=max(0.1, seconds / 30))}
