@@ -1,9 +1,11 @@
-"""After `make load`: keep the newest run's figures in bench/load-summary.json and re-render
-docs/performance.md (the full reports stay under var/loadtests/, which is not committed)."""
+"""After `make load`: keep the newest run's figures in bench/load-summary.json, add a line to
+bench/load-history.json, and re-render docs/performance.md (the full reports stay under
+var/loadtests/, which is not committed)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,10 +28,43 @@ def main() -> None:
         for name, phase in summary["phases"].items()
     }
     (ROOT / "bench" / "load-summary.json").write_text(json.dumps(slim, indent=1) + "\n")
+    remember(summary)
     results = ROOT / "bench" / "results.json"
     if results.exists():
         write_performance_doc(json.loads(results.read_text()), ROOT / "docs" / "performance.md")
     print(f"kept {runs[-1].parent.name} in bench/load-summary.json")
+
+
+def remember(summary: dict) -> None:
+    """One line per run: machines differ from run to run, so the history shows the spread."""
+    path = ROOT / "bench" / "load-history.json"
+    history = json.loads(path.read_text()) if path.exists() else []
+    if any(run["measured_at"] == summary["measured_at"] for run in history):
+        return
+    ratios = summary["ratios"]
+    history.append(
+        {
+            "measured_at": summary["measured_at"],
+            "code": _commit(),
+            "ping_per_s": ratios.get("ping_ceiling", {}).get("ops_per_s"),
+            "endorse_batch_vs_ping": ratios.get("endorse_batch_path", {}).get("throughput_vs_ping"),
+            "batches_1000_entries_per_s": ratios.get("ledger_batches_1000", {}).get(
+                "entries_per_s"
+            ),
+            "batches_mixed_entries_per_s": ratios.get("ledger_batches", {}).get("entries_per_s"),
+            "passed": summary["passed"],
+        }
+    )
+    path.write_text(json.dumps(history, indent=1) + "\n")
+
+
+def _commit() -> str:
+    """The code measured: the commit checked out, marked when the work tree differs."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "ledger", "services"], cwd=ROOT)
+    return f"{head}+changes" if dirty.returncode else head
 
 
 if __name__ == "__main__":

@@ -142,6 +142,37 @@ the same two cores as Locust itself. Full reports: `var/loadtests/<time>/`.
   {checks["acknowledged_commands"]:,}, missing from the ledger
   {checks["acknowledged_missing_from_ledger"]}; contention lost races are counted as expected
   conflicts, and no version has two winners.
+{_history_section()}"""
+
+
+def _history_section() -> str:
+    """Every `make load` on record (bench/load-history.json): machines of this kind differ
+    from run to run, so a figure is read against the ping ceiling in its own row."""
+    path = Path(__file__).resolve().parent / "load-history.json"
+    if not path.exists():
+        return ""
+
+    def figure(value, form: str) -> str:
+        return "—" if value is None else format(value, form)
+
+    rows = "\n".join(
+        f"| {run['measured_at'][:16].replace('T', ' ')} | `{run['code']}` |"
+        f" {figure(run['ping_per_s'], ',.0f')} | {figure(run['endorse_batch_vs_ping'], '.1%')} |"
+        f" {figure(run['batches_1000_entries_per_s'], ',.0f')} |"
+        f" {figure(run['batches_mixed_entries_per_s'], ',.0f')} |"
+        f" {'passed' if run['passed'] else '**failed**'} |"
+        for run in json.loads(path.read_text())
+    )
+    return f"""
+### Runs on record
+
+Every `make load` kept (`bench/load-history.json`; code is the commit measured, `+changes`
+when the work tree held more). Machines of this kind differ from run to run — the ping ceiling
+doubled between two of them — so read each figure against the ceiling in its own row.
+
+| run (UTC) | code | ping/s | endorse ×50 / ping | 1000s, entries/s | mixed, entries/s | gates |
+|---|---|---:|---:|---:|---:|---|
+{rows}
 """
 
 
