@@ -71,6 +71,8 @@ def sme_views(page, shots, trade_id, invoice, issue_date, bank):
     page.wait_for_selector("#entry-verification.verified", timeout=20000)
     page.screenshot(path=f"{shots}/portal-insight-5-entry-receipt-verified.png", full_page=True)
 
+    trace_link = page.locator("#nav").get_by_role("link", name="Regulator trace")
+    assert trace_link.count() == 0, "the trace link is a regulator's alone"
     page.locator("#nav").get_by_role("link", name="Ledger explorer").click()
     page.wait_for_selector(VISIBLE.format("ledger-view") + " .signatures .verified")
     assert page.locator("#ledger-view tbody tr").count() > 0, "recent blocks"

@@ -319,7 +319,8 @@ function show(view) {
   $("nav").hidden = view === "login-view";
 }
 
-// Further views (insight.js and others) register a hash route and, optionally, a nav link:
+// Further views (insight.js and others) register a hash route and, optionally, a nav link,
+// shown only to the party kinds it names (all when it names none):
 // registerView(/^#trades\/(.+)$/, (match) => showTrade(match[1]), { href: "#trades", label: "trades" })
 const VIEWS = [];
 function registerView(pattern, render, link) {
@@ -329,7 +330,13 @@ function registerView(pattern, render, link) {
     anchor.href = link.href;
     anchor.dataset.i18n = link.label;
     anchor.textContent = t(link.label);
+    if (link.kinds) anchor.dataset.kinds = link.kinds.join(" ");
     $("nav").append(anchor);
+  }
+}
+function showNavFor(kind) {
+  for (const anchor of $("nav").querySelectorAll("a[data-kinds]")) {
+    anchor.hidden = !anchor.dataset.kinds.split(" ").includes(kind);
   }
 }
 function translate() {
@@ -378,6 +385,7 @@ async function showKeyStatus() {
   $("key-status").dataset.registered = String(status === "registered");
   $("key-panel").open = status !== "registered";
   $("issue-panel").hidden = !state.party || state.party.kind !== "enterprise";
+  showNavFor(state.party && state.party.kind);
 }
 
 // -- dashboard -------------------------------------------------------------------------------

@@ -430,5 +430,5 @@
   registerView(/^#ledger\/entry\/([0-9a-f]{64})$/, (m) => showEntry(m[1]));
   registerView(/^#ledger\/before\/(\d+)$/, (m) => showLedger(m[1]));
   registerView(/^#ledger$/, () => showLedger(), { href: "#ledger", label: "ledger" });
-  registerView(/^#trace(?:\/(.+))?$/, (m) => showTrace(m[1] && decodeURIComponent(m[1])), { href: "#trace", label: "trace" });
+  registerView(/^#trace(?:\/(.+))?$/, (m) => showTrace(m[1] && decodeURIComponent(m[1])), { href: "#trace", label: "trace", kinds: ["regulator"] });
 })();
