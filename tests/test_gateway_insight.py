@@ -241,9 +241,11 @@ def test_a_bank_has_no_score(bank):
 
 
 def test_recent_blocks_come_newest_first_and_page_backwards(stack, operator, sme):
-    wire, _ = admission(operator)  # one more entry, so that a second block is sealed
+    wait_until(lambda: stack.rpc.ledger.read_blocks(-1, 1))  # the stack's entries are sealed
+    sealed = latest_height(stack.rpc.ledger.read_blocks)
+    wire, _ = admission(operator)  # one more entry, so that another block is sealed after them
     stack.rpc.ledger.append_one(wire)
-    wait_until(lambda: stack.rpc.ledger.read_blocks(0, 1))
+    wait_until(lambda: stack.rpc.ledger.read_blocks(sealed, 1))
     latest = sme.get("/api/v1/ledger/blocks").json()
     heights = [block["header"]["height"] for block in latest["blocks"]]
     assert heights == sorted(heights, reverse=True) and heights[0] == latest["before"] - 1
