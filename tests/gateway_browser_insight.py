@@ -75,6 +75,8 @@ def sme_views(page, shots, trade_id, invoice, issue_date, bank):
     assert trace_link.count() == 0, "the trace link is a regulator's alone"
     page.locator("#nav").get_by_role("link", name="Ledger explorer").click()
     page.wait_for_selector(VISIBLE.format("ledger-view") + " .signatures .verified")
+    cosigned = page.locator("#witnessed-signatures li", has_text="Witness")
+    assert "verified in this browser" in cosigned.inner_text(), "the witness's cosignature"
     assert page.locator("#ledger-view tbody tr").count() > 0, "recent blocks"
     page.screenshot(path=f"{shots}/portal-insight-6-ledger-explorer.png", full_page=True)
 

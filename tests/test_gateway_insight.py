@@ -19,8 +19,9 @@ from gateway_harness import PASSWORD, Portal, error_code
 from insight_harness import TOTAL, build_supply_chain, start_insight_stack
 from ledger_factories import admission
 
-from ledger import NoteKey, verify_receipt
+from ledger import NoteKey, verify_checkpoint, verify_receipt
 from ledger.commands import b64decode
+from ledger.witness import run_once
 from services.gateway.insight import holders_of, latest_height, transfers_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,17 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
 @pytest.fixture(scope="module")
 def chain(stack, operator):
     return build_supply_chain(stack, operator)
+
+
+@pytest.fixture(scope="module")
+def witness(stack, chain, operator, tmp_path_factory):
+    """A bank that has cosigned the checkpoint covering the chain, as a witness does."""
+    wire, bank = admission(operator, "bank")
+    stack.rpc.ledger.append_one(wire)
+    vkey = stack.rpc.ledger.public_info()["vkey"]
+    state = tmp_path_factory.mktemp("witness") / "state.json"
+    run_once(stack.rpc, state, bank.party_id, bank.key, vkey)
+    return bank
 
 
 def signed_in(stack, username: str) -> Portal:
@@ -253,6 +265,30 @@ def test_recent_blocks_come_newest_first_and_page_backwards(stack, operator, sme
     assert [block["header"]["height"] for block in older["blocks"]] == [heights[0] - 1]
 
 
+def test_the_witnessed_checkpoint_carries_the_keys_that_check_its_cosignature(
+    stack, operator, witness, sme
+):
+    witnessed = sme.get("/api/v1/ledger/checkpoint", params={"witnessed": "true"})
+    assert witnessed.status_code == 200
+    checkpoint = witnessed.json()
+    vkeys = checkpoint["witnesses"][witness.party_id]
+    assert [NoteKey.from_vkey(v) for v in vkeys] == [NoteKey.of(witness.party_id, witness.key)]
+    ledger_key = NoteKey.from_vkey(sme.get("/api/v1/ledger/info").json()["vkey"])
+    verified = verify_checkpoint(
+        checkpoint["note"], ledger_key, [NoteKey.from_vkey(v) for v in vkeys], min_cosignatures=1
+    )
+    assert verified.cosigners() == {witness.party_id}
+    stack.rpc.ledger.append_one(admission(operator)[0])  # the latest checkpoint moves past it
+    latest = sme.get("/api/v1/ledger/checkpoint").json()
+    assert latest["tree_size"] > checkpoint["tree_size"] and latest["witnesses"] == {}
+    again = sme.get("/api/v1/ledger/checkpoint", params={"witnessed": "true"}).json()
+    assert again["tree_size"] == checkpoint["tree_size"]
+
+
+def test_a_bad_witnessed_flag_is_a_422(sme):
+    refused(sme.get("/api/v1/ledger/checkpoint", params={"witnessed": "yes"}), 422, "INVALID_QUERY")
+
+
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"before": "x"}])
 def test_a_bad_block_query_is_a_422(sme, query):
     refused(sme.get("/api/v1/ledger/blocks", params=query), 422, "INVALID_QUERY")
@@ -346,7 +382,7 @@ def test_holders_and_hand_overs_follow_the_endorsement_chains():
 # -- in the browser ------------------------------------------------------------------------
 
 
-def test_the_insight_views_work_in_headless_chromium(stack, chain, tmp_path):
+def test_the_insight_views_work_in_headless_chromium(stack, chain, witness, tmp_path):
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium", pytrace=False)
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -23,17 +23,44 @@ def tree_size(connection) -> int:
     return connection.scalar(select(func.coalesce(func.max(entries.c.sequence) + 1, 0)))
 
 
-def checkpoint(connection, size: int | None = None) -> dict:
+def checkpoint(connection, size: int | None = None, witnessed: bool = False) -> dict:
+    """The checkpoint at ``size`` (the latest; with ``witnessed``, the latest a witness has
+    cosigned), its cosignature lines appended, and each cosigner's verifier keys (``vkey``
+    strings from its ledger-registered keys) so that a reader can check every line."""
+    if witnessed and size is None:
+        size = connection.scalar(select(func.max(cosignatures.c.tree_size)))
+        if size is None:
+            raise NotFound("no witness has cosigned a checkpoint", code="CHECKPOINT_NOT_FOUND")
     note = latest_checkpoint_note(connection, size)
     if note is None:
         raise NotFound("no checkpoint at that size", code="CHECKPOINT_NOT_FOUND")
     size = int(note.split("\n")[1])
-    lines = connection.scalars(
-        select(cosignatures.c.line)
+    cosigned = connection.execute(
+        select(cosignatures.c.witness, cosignatures.c.line)
         .where(cosignatures.c.tree_size == size)
         .order_by(cosignatures.c.witness)
     ).all()
-    return {"tree_size": size, "note": note + "".join(lines)}
+    return {
+        "tree_size": size,
+        "note": note + "".join(row.line for row in cosigned),
+        "witnesses": witness_vkeys(connection, {row.witness for row in cosigned}),
+    }
+
+
+def witness_vkeys(connection, witnesses: set[str]) -> dict[str, list[str]]:
+    """Every key each witness has registered, revoked ones included: a line cosigned before a
+    revocation stays checkable."""
+    if not witnesses:
+        return {}
+    rows = connection.execute(
+        select(party_keys.c.party_id, party_keys.c.public_key)
+        .where(party_keys.c.party_id.in_(witnesses))
+        .order_by(party_keys.c.party_id, party_keys.c.registered_sequence)
+    )
+    vkeys: dict[str, list[str]] = {}
+    for party_id, der in rows:
+        vkeys.setdefault(party_id, []).append(NoteKey(party_id, bytes(der)).vkey())
+    return vkeys
 
 
 def receipt(connection, entry_id: str, size: int | None = None) -> dict:

@@ -9,8 +9,9 @@ carry stable codes):
   A command is ``{"envelope": {...}, "signature": "<base64url r||s>"}``.
 - ``append_one(command)`` → the receipt, or raises ``CommandRejected`` with the code.
 - ``get_receipt(entry_id, tree_size=None)``, ``get_entry(sequence)``, ``read_entries(after,
-  limit, stream_prefix)``, ``stream_version(stream)``, ``get_checkpoint(tree_size=None)``,
-  ``consistency_proof(old_size, new_size=None)``, ``add_cosignature(tree_size, witness, line)``,
+  limit, stream_prefix)``, ``stream_version(stream)``,
+  ``get_checkpoint(tree_size=None, witnessed=False)``, ``consistency_proof(old_size,
+  new_size=None)``, ``add_cosignature(tree_size, witness, line)``,
   ``get_party(party_id)``, ``list_parties(kind=None)``, ``read_blocks(after_height, limit)``,
   ``public_info()``, ``ping()``.
 
@@ -99,9 +100,9 @@ class LedgerService:
             return reads.stream_version(connection, stream)
 
     @rpc
-    def get_checkpoint(self, tree_size: int | None = None) -> dict:
+    def get_checkpoint(self, tree_size: int | None = None, witnessed: bool = False) -> dict:
         with self.db.engine.connect() as connection:
-            return reads.checkpoint(connection, tree_size)
+            return reads.checkpoint(connection, tree_size, witnessed is True)
 
     @rpc
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> dict:

@@ -130,7 +130,22 @@ def document() -> dict:
                 params=[_path_param("trade_id", r"^[A-Za-z0-9_.\-]{1,96}$")],
             )
         },
-        "/api/v1/ledger/checkpoint": {"get": _op("The latest signed checkpoint", _JSON_OBJECT)},
+        "/api/v1/ledger/checkpoint": {
+            "get": _op(
+                "The latest signed checkpoint (or the latest a witness cosigned), with the"
+                " cosigners' verifier keys",
+                _JSON_OBJECT,
+                errors=(401, 404, 422),
+                params=[
+                    {
+                        "name": "witnessed",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["true", "false"]},
+                    }
+                ],
+            )
+        },
         "/api/v1/ledger/receipts/{entry_id}": {
             "get": _op(
                 "A receipt with inclusion proof, for an entry the party signed or a bill it is in",

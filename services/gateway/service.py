@@ -228,9 +228,17 @@ class GatewayService(insight.InsightRoutes):
 
     @http("GET", "/api/v1/ledger/checkpoint")
     def checkpoint(self, request):
-        """The latest signed checkpoint (C2SP signed note) with its tree size and root."""
+        """The latest signed checkpoint (C2SP signed note) with its tree size, its cosignatures
+        and the cosigners' verifier keys; ``?witnessed=true``: the latest a witness cosigned."""
         self._portal(request)
-        return json_response(self.ledger.get_checkpoint())
+        witnessed = request.args.get("witnessed", "false")
+        if witnessed not in ("true", "false"):
+            raise ValidationFailed(
+                "witnessed must be true or false",
+                {"witnessed": witnessed[:32]},
+                code="INVALID_QUERY",
+            )
+        return json_response(self.ledger.get_checkpoint(witnessed=witnessed == "true"))
 
     @http("GET", "/api/v1/ledger/receipts/<entry_id>")
     def receipt(self, request, entry_id):

@@ -19,6 +19,7 @@
     checkpointAt: "计算所依据的检查点", entries: "账本条目", pointsLost: "失分",
     ledger: "账本浏览", checkpoint: "最新检查点", treeSize: "条目数", root: "根哈希",
     signatures: "签名", ledgerSignature: "账本签名", witness: "见证人",
+    witnessedCheckpoint: "最近经见证人联署的检查点",
     noteVerified: "检查点签名已在浏览器中验证", noteNotVerified: "检查点签名验证失败",
     notChecked: "未验证（无公钥）", blocks: "最近区块", height: "高度", sealedAt: "封块时间",
     entryId: "条目编号", open: "查看", entry: "账本条目", type: "类型", stream: "流",
@@ -53,6 +54,7 @@
     pointsLost: "Points lost", ledger: "Ledger explorer", checkpoint: "Latest checkpoint",
     treeSize: "Tree size", root: "Root hash", signatures: "Signatures",
     ledgerSignature: "Ledger signature", witness: "Witness",
+    witnessedCheckpoint: "Latest checkpoint cosigned by a witness",
     noteVerified: "Checkpoint signature verified in this browser",
     noteNotVerified: "Checkpoint signature does not verify", notChecked: "not checked (no key)",
     blocks: "Recent blocks", height: "Height", sealedAt: "Sealed at", entryId: "Entry id",
@@ -320,37 +322,51 @@
     const sig = new Uint8Array(64); sig.set(r); sig.set(s, 32);
     return sig;
   }
-  async function checkNote(note, vkey) {
+  // vkey: <name>+<key id hex>+<base64(0x02 || SPKI DER)>; the key data may itself hold "+".
+  async function noteKey(vkey) {
+    const [name, keyId] = vkey.split("+", 2);
+    const spki = Uint8Array.from(atob(vkey.slice(name.length + keyId.length + 2)), (c) => c.charCodeAt(0)).slice(1);
+    return { name, keyId, key: await crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]) };
+  }
+  // Each signature line checked against the key of its name and key id: the ledger's (the
+  // first vkey) or a witness's; a line with no such key is "not checked".
+  async function checkNote(note, vkeys) {
     const [text, lines] = [note.slice(0, note.indexOf("\n\n") + 1), note.slice(note.indexOf("\n\n") + 2).split("\n").filter(Boolean)];
-    const [keyName, keyIdHex] = vkey.split("+", 2); // vkey: <name>+<key id hex>+<base64>
-    const keyText = vkey.slice(keyName.length + keyIdHex.length + 2);
-    const spki = Uint8Array.from(atob(keyText), (c) => c.charCodeAt(0)).slice(1);
-    const key = await crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    const keys = await Promise.all(vkeys.map(noteKey));
     const results = [];
     for (const line of lines) {
       const [, name, encoded] = line.split(" ");
       const payload = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
       const keyId = [...payload.slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
-      let verdict = null;
-      if (name === keyName && keyId === keyIdHex) {
-        verdict = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, derToP1363(payload.slice(4)), new TextEncoder().encode(text));
-      }
-      results.push({ name, keyId, ledger: name === keyName, verdict });
+      const signer = keys.find((k) => k.name === name && k.keyId === keyId);
+      const verdict = signer ? await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, signer.key,
+        derToP1363(payload.slice(4)), new TextEncoder().encode(text)) : null;
+      results.push({ name, keyId, ledger: name === keys[0].name, verdict });
     }
     return results;
+  }
+  async function signatureList(checkpoint, ledgerVkey, id) {
+    const vkeys = [ledgerVkey, ...Object.values(checkpoint.witnesses || {}).flat()];
+    const signatures = await checkNote(checkpoint.note, vkeys);
+    return el("ul", { id, className: "signatures" }, ...signatures.map((s) => el("li", {},
+      `${t(s.ledger ? "ledgerSignature" : "witness")}: ${s.name} (${s.keyId}) `,
+      el("span", { className: s.verdict === null ? "" : s.verdict ? "verified" : "failed", role: "status" },
+        s.verdict === null ? t("notChecked") : t(s.verdict ? "noteVerified" : "noteNotVerified")))));
   }
 
   const ledgerView = section("ledger-view");
   async function showLedger(before) {
     const query = before ? "?before=" + before : "";
-    const [checkpoint, info, { blocks }] = await Promise.all([api("GET", "/api/v1/ledger/checkpoint"),
+    const [checkpoint, witnessed, info, { blocks }] = await Promise.all([api("GET", "/api/v1/ledger/checkpoint"),
+      api("GET", "/api/v1/ledger/checkpoint?witnessed=true").catch(() => null), // none cosigned yet
       api("GET", "/api/v1/ledger/info"), api("GET", "/api/v1/ledger/blocks" + query)]);
     const [, size, root] = checkpoint.note.split("\n");
-    const signatures = await checkNote(checkpoint.note, info.vkey);
-    const signatureList = el("ul", { className: "signatures" }, ...signatures.map((s) => el("li", {},
-      `${t(s.ledger ? "ledgerSignature" : "witness")}: ${s.name} (${s.keyId}) `,
-      el("span", { className: s.verdict === null ? "" : s.verdict ? "verified" : "failed", role: "status" },
-        s.verdict === null ? t("notChecked") : t(s.verdict ? "noteVerified" : "noteNotVerified")))));
+    const signatures = await signatureList(checkpoint, info.vkey, "checkpoint-signatures");
+    const witnessedPart = witnessed && witnessed.tree_size !== checkpoint.tree_size ? [
+      el("h3", { i18n: "witnessedCheckpoint" }),
+      definitions([["treeSize", String(witnessed.tree_size)], ["root", el("code", {}, witnessed.note.split("\n")[2])],
+        ["signatures", await signatureList(witnessed, info.vkey, "witnessed-signatures")]]),
+    ] : [];
     const entryForm = el("form", { id: "entry-form" }, ...field("entry-id", "entryId", { pattern: "[0-9a-f]{64}", maxLength: 64 }),
       el("button", { type: "submit", i18n: "open" }));
     entryForm.addEventListener("submit", (event) => {
@@ -361,8 +377,9 @@
     fill(ledgerView,
       el("h2", { i18n: "ledger" }),
       el("h3", { i18n: "checkpoint" }),
-      definitions([["treeSize", size], ["root", el("code", {}, root)], ["signatures", signatureList]]),
+      definitions([["treeSize", size], ["root", el("code", {}, root)], ["signatures", signatures]]),
       el("pre", { className: "note", ariaLabel: t("checkpoint") }, checkpoint.note),
+      ...witnessedPart,
       entryForm,
       el("h3", { i18n: "blocks" }),
       table("blocks", ["height", "treeSize", "root", "sealedAt"], blocks.map((b) => [String(b.header.height),
