@@ -182,6 +182,7 @@ def _environment(stack: Stack) -> dict:
         "LEDGER_KEY_FILE": str(stack.key_dir / "ledger.pem"),
         "OPERATOR_KEY_FILE": str(stack.operator_key),
         "LOG_LEVEL": "WARNING",
+        "METRICS_PORT": "0",  # several service processes: each exporter on a free port
         "INVOICES_CREDIT_LIMITS": "false",  # the load stack runs no credit service
     }
 

@@ -10,6 +10,7 @@ import eventlet
 eventlet.monkey_patch()  # before anything imports socket, threading or psycopg2
 
 import secrets  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -146,15 +147,23 @@ def admit(rpc, operator):
 def ledger_process(ledger_config, services, run_id, tmp_path_factory):
     """A second ledger replica as a real ``nameko run`` process, on its own vhost and the same
     database: for measurements where the test client must not share the service's hub."""
+    with ledger_replica(ledger_config, services, f"{run_id}-process", tmp_path_factory) as found:
+        yield found
+
+
+@contextmanager
+def ledger_replica(ledger_config, services, name: str, tmp_path_factory, **settings):
+    """A ``nameko run`` ledger process on vhost ``billchain-test-<name>`` with ``settings``
+    added to the config; yields (RPC proxy, config file) once it answers ``ping``."""
     import subprocess
     import sys
 
     import yaml
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    vhost = f"billchain-test-{run_id}-process"
+    vhost = f"billchain-test-{name}"
     create_vhost(services, vhost)
-    config = {**ledger_config, "AMQP_URI": f"{services.amqp_base}/{vhost}"}
+    config = {**ledger_config, "AMQP_URI": f"{services.amqp_base}/{vhost}", **settings}
     config_file = tmp_path_factory.mktemp("ledger-process") / "config.yml"
     config_file.write_text(yaml.safe_dump(config))
     process = subprocess.Popen(
@@ -169,14 +178,16 @@ def ledger_process(ledger_config, services, run_id, tmp_path_factory):
         ],
         cwd=Path(__file__).resolve().parent.parent,
     )
-    with ClusterRpcProxy(config, timeout=60) as proxy:
-        for _ in range(100):
-            try:
-                proxy.ledger.ping()
-                break
-            except Exception:
-                eventlet.sleep(0.2)
-        yield proxy, config_file
-    process.terminate()
-    process.wait(timeout=30)
-    delete_vhost(services, vhost)
+    try:
+        with ClusterRpcProxy(config, timeout=60) as proxy:
+            for _ in range(100):
+                try:
+                    proxy.ledger.ping()
+                    break
+                except Exception:
+                    eventlet.sleep(0.2)
+            yield proxy, config_file
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        delete_vhost(services, vhost)

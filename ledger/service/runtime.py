@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from datetime import timedelta
 
 import eventlet
@@ -22,6 +23,7 @@ from ledger.batch import EntryVerifier, VerifierPool
 from ledger.keys import read_private_key
 from ledger.notes import NoteKey
 from ledger.service.appender import Appender, LedgerSettings
+from services.common import metrics
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 4000  # commands per transaction
@@ -92,6 +94,7 @@ class LedgerRuntime(DependencyProvider):
 
     def _commit_group(self, group):
         commands = [command for pending in group for command in pending.commands]
+        started = time.perf_counter()
         try:
             with self.engine.begin() as connection:
                 result = self.appender.commit(connection, commands, self.clock())
@@ -101,6 +104,7 @@ class LedgerRuntime(DependencyProvider):
             for pending in group:
                 pending.done.send_exception(exc)
             return
+        _count(commands, committed, note, time.perf_counter() - started)
         position = 0
         for pending in group:
             count = len(pending.commands)
@@ -108,6 +112,14 @@ class LedgerRuntime(DependencyProvider):
             pending.done.send((mine, _committed_for(mine, committed), note, receipts))
             position += count
         eventlet.sleep(0)
+
+
+def _count(commands, committed, note: str, seconds: float) -> None:
+    metrics.LEDGER_COMMIT_SECONDS.observe(seconds)
+    metrics.LEDGER_GROUP.observe(len(commands))
+    metrics.LEDGER_ENTRIES.inc(len(committed))
+    if note:
+        metrics.LEDGER_TREE_SIZE.set(int(note.split("\n")[1]))
 
 
 def _committed_for(outcomes, committed):

@@ -32,6 +32,7 @@ from ledger.service.runtime import LedgerRuntime
 from services.common.dependencies import Clock, Database, Redis
 from services.common.entrypoints import rpc
 from services.common.errors import CommandRejected
+from services.common.metrics import Metrics
 
 EVENT_ENTRIES = 500  # entries per entries_committed event: bounded messages on the broker
 
@@ -40,6 +41,7 @@ class LedgerService:
     name = "ledger"
 
     db = Database()
+    metrics = Metrics()
     redis = Redis()
     clock = Clock()
     runtime = LedgerRuntime()

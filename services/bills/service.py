@@ -35,6 +35,7 @@ from services.common.dependencies import Clock, Database
 from services.common.entrypoints import rpc
 from services.common.errors import Conflict, PlatformError, ValidationFailed
 from services.common.ledger_client import LedgerClient
+from services.common.metrics import Metrics
 
 log = logging.getLogger(__name__)
 PAGE = 1000  # ledger entries per read
@@ -109,6 +110,7 @@ class BillsService:
     name = "bills"
 
     db = Database()
+    metrics = Metrics()
     clock = Clock()
     ledger = LedgerClient()
     calendar = BillsCalendar()

@@ -43,6 +43,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ledger.commands import parse_time
 from services.common.dependencies import Database, Redis
 from services.common.entrypoints import rpc
+from services.common.metrics import Metrics
 from services.credit import projection
 from services.credit.assessment import assess
 from services.credit.errors import CreditPartyNotScored, CreditPartyUnknown, CreditTreeSizeInvalid
@@ -73,6 +74,7 @@ class CreditService:
     name = "credit"
 
     db = Database()
+    metrics = Metrics()
     redis = Redis()
     ledger = RpcProxy("ledger")
     model = CreditModel()

@@ -22,6 +22,7 @@ from ledger import read_private_key
 from ledger.commands import format_time
 from services.common.dependencies import Clock, Database, Redis
 from services.common.errors import ValidationFailed
+from services.common.metrics import Metrics
 from services.gateway import access, insight, operations
 from services.gateway.enrolment import check_enrolment
 from services.gateway.errors import LoginFailed
@@ -79,6 +80,7 @@ class GatewayService(insight.InsightRoutes):
     name = "gateway"
 
     db = Database()
+    metrics = Metrics()
     redis = Redis()
     clock = Clock()
     settings = GatewaySettings()

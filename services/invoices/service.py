@@ -22,6 +22,7 @@ from services.common.dependencies import Clock, Database
 from services.common.entrypoints import rpc
 from services.common.errors import CommandRejected
 from services.common.ledger_client import LedgerClient
+from services.common.metrics import Metrics
 from services.invoices import credit_limits
 from services.invoices.domain import decide, parse_command, public_verification
 from services.invoices.fields import IDENTIFIER, INVOICE_NUMBER, PARTY, Body
@@ -47,6 +48,7 @@ class InvoicesService:
     name = "invoices"
 
     db = Database()
+    metrics = Metrics()
     clock = Clock()
     ledger = LedgerClient()
     ledger_parties = RpcProxy("ledger")  # uncached party records, for a key just registered
