@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import charts
+
+CHARTS = "performance"  # docs/performance/*.png, beside docs/performance.md
+
 
 def write_performance_doc(results: dict, path: Path) -> None:
     signatures = results["batch_verification"]
     rates = signatures["rates_per_second"]
     merkle = results["merkle_inclusion"]
     checks = results["checks"]
+    drawn = path.parent / CHARTS
+    verification_chart = charts.verification_rates(signatures, drawn)
 
     def mark(name: str) -> str:
         return "met" if checks[name] else "**not met**"
@@ -40,6 +46,8 @@ Two processes verifying at once on this machine kind reach about 80% of twice th
 running alone (shared caches and clock boost), so the native ceiling above is a bound no pool
 can quite reach; the pool's own overhead is the pickling of chunks in the parent.
 
+![Signatures verified per second, by method]({CHARTS}/{verification_chart})
+
 ## Merkle inclusion proofs (RFC 9162) from stored nodes
 
 At {merkle["leaves"]:,} leaves (tree built in {merkle["build_seconds"]:.1f} s), over
@@ -47,18 +55,20 @@ At {merkle["leaves"]:,} leaves (tree built in {merkle["build_seconds"]:.1f} s), 
 {merkle["proof_ms_p99"]:.3f} ms, max {merkle["proof_ms_max"]:.3f} ms (target < 5 ms:
 {mark("inclusion_proof_ms_at_1m")}).
 """
-    text += _appends_section(results, mark)
+    text += _appends_section(results, mark, drawn)
     if "commit_growth" in results:
-        text += _growth_section(results["commit_growth"], mark)
+        text += _growth_section(results["commit_growth"], mark, drawn)
     load_summary = path.parent.parent / "bench" / "load-summary.json"
     if load_summary.exists():
-        text += _load_section(json.loads(load_summary.read_text()))
+        text += _load_section(json.loads(load_summary.read_text()), drawn)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
 
 
-def _appends_section(results: dict, mark) -> str:
+def _appends_section(results: dict, mark, drawn: Path) -> str:
     appends = results["ledger_appends"]
+    target = results["targets"]["append_entries_per_second_1000_batches"]
+    chart = charts.append_throughput(appends, target, drawn)
     rows = "\n".join(
         f"| {plan['batch_size']:,} | {plan['batches']:,} | {plan['in_flight']} | "
         f"{plan['entries_per_second']:,.0f} | {plan['verification_share']:.0%} |"
@@ -77,6 +87,8 @@ and counts an entry when its commit is acknowledged. The verification share is t
 |---:|---:|---:|---:|---:|
 {rows}
 
+![Entries per second to durable commit, by batch size]({CHARTS}/{chart})
+
 - 1,000-entry batches: target ≥ 5,000 entries/s — {mark("append_entries_per_second_1000_batches")}.
 - Trivial RPC round trip (`ledger.ping`, sequential) in the same run:
   {appends["ping_round_trips_per_second"]:,.0f}/s.
@@ -89,7 +101,8 @@ and counts an entry when its commit is acknowledged. The verification share is t
 """
 
 
-def _growth_section(growth: dict, mark) -> str:
+def _growth_section(growth: dict, mark, drawn: Path) -> str:
+    chart = charts.commit_growth(growth, drawn)
     rows = "\n".join(
         f"| {row['ledger_size']:,} | {row['median_ms']:,.1f} |" for row in growth["sizes"]
     )
@@ -104,13 +117,15 @@ are checked before the lock), median of {growth["rounds"]} groups at each size:
 |---:|---:|
 {rows}
 
+![Commit time against ledger size]({CHARTS}/{chart})
+
 - Largest ledger / smallest: **{growth["largest_vs_smallest"]:.2f}×** (target ≤ 1.5×: every
   look-up probes an index per wanted value, none scans the table —
   {mark("commit_ms_largest_vs_smallest_ledger")}).
 """
 
 
-def _load_section(load: dict) -> str:
+def _load_section(load: dict, drawn: Path) -> str:
     """The last `make load` run copied to bench/load-summary.json."""
     rows = []
     for phase, figures in load["phases"].items():
@@ -137,15 +152,17 @@ the same two cores as Locust itself. Full reports: `var/loadtests/<time>/`.
 |---|---|---:|---:|---:|---:|---:|---:|
 {table}
 
+![p50, p95 and p99 per operation]({CHARTS}/{charts.load_latency(load, drawn)})
+
 {_load_findings(ratios)}
 - After the run: ledger verified ({checks["ledger_verify_report"][0]}); acknowledged commands
   {checks["acknowledged_commands"]:,}, missing from the ledger
   {checks["acknowledged_missing_from_ledger"]}; contention lost races are counted as expected
   conflicts, and no version has two winners.
-{_history_section()}"""
+{_history_section(drawn)}"""
 
 
-def _history_section() -> str:
+def _history_section(drawn: Path) -> str:
     """Every `make load` on record (bench/load-history.json): machines of this kind differ
     from run to run, so a figure is read against the ping ceiling in its own row."""
     path = Path(__file__).resolve().parent / "load-history.json"
@@ -155,13 +172,15 @@ def _history_section() -> str:
     def figure(value, form: str) -> str:
         return "—" if value is None else format(value, form)
 
+    history = json.loads(path.read_text())
+    chart = charts.load_history(history, drawn)
     rows = "\n".join(
         f"| {run['measured_at'][:16].replace('T', ' ')} | `{run['code']}` |"
         f" {figure(run['ping_per_s'], ',.0f')} | {figure(run['endorse_batch_vs_ping'], '.1%')} |"
         f" {figure(run['batches_1000_entries_per_s'], ',.0f')} |"
         f" {figure(run['batches_mixed_entries_per_s'], ',.0f')} |"
         f" {'passed' if run['passed'] else '**failed**'} |"
-        for run in json.loads(path.read_text())
+        for run in history
     )
     return f"""
 ### Runs on record
@@ -173,6 +192,8 @@ doubled between two of them — so read each figure against the ceiling in its o
 | run (UTC) | code | ping/s | endorse ×50 / ping | 1000s, entries/s | mixed, entries/s | gates |
 |---|---|---:|---:|---:|---:|---|
 {rows}
+
+![Ledger batch throughput and the ping ceiling, run by run]({CHARTS}/{chart})
 """
 
 
