@@ -12,6 +12,7 @@ eventlet.monkey_patch()  # before anything imports socket, threading or psycopg2
 import secrets  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
 from infrastructure import (  # noqa: E402
@@ -148,13 +149,14 @@ def ledger_process(ledger_config, services, run_id, tmp_path_factory):
     """A second ledger replica as a real ``nameko run`` process, on its own vhost and the same
     database: for measurements where the test client must not share the service's hub."""
     with ledger_replica(ledger_config, services, f"{run_id}-process", tmp_path_factory) as found:
-        yield found
+        yield found.proxy, found.config_file
 
 
 @contextmanager
 def ledger_replica(ledger_config, services, name: str, tmp_path_factory, **settings):
     """A ``nameko run`` ledger process on vhost ``billchain-test-<name>`` with ``settings``
-    added to the config; yields (RPC proxy, config file) once it answers ``ping``."""
+    added to the config; yields its ``proxy``, ``config_file``, ``process`` and ``vhost`` once
+    it answers ``ping``."""
     import subprocess
     import sys
 
@@ -186,7 +188,9 @@ def ledger_replica(ledger_config, services, name: str, tmp_path_factory, **setti
                     break
                 except Exception:
                     eventlet.sleep(0.2)
-            yield proxy, config_file
+            yield SimpleNamespace(
+                proxy=proxy, config_file=config_file, process=process, vhost=vhost
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)

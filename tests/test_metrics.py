@@ -32,11 +32,10 @@ def free_port() -> int:
 def metered(ledger_config, services, run_id, tmp_path_factory):
     port = free_port()
     name = f"{run_id}-metrics"
-    with ledger_replica(ledger_config, services, name, tmp_path_factory, METRICS_PORT=port) as (
-        proxy,
-        _,
-    ):
-        yield proxy, port
+    with ledger_replica(
+        ledger_config, services, name, tmp_path_factory, METRICS_PORT=port
+    ) as found:
+        yield found.proxy, port
 
 
 def scrape(port: int) -> dict[tuple[str, frozenset], float]:
