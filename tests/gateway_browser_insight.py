@@ -6,9 +6,10 @@ tests/gateway_browser.py: Playwright's sync API and eventlet do not share a proc
 
 The SME opens its trade's three flows, verifies an invoice (查验), reads its financing
 applications and applies for one (signed in the browser; keys are auto-approved in the test
-stack), reads its credit reasons, opens a reason's ledger entry (inclusion proof verified
-in the browser) and the ledger explorer (checkpoint signature verified in the browser); the
-regulator traces the bill. Prints "ok"; screenshots go to SHOTS/portal-insight-*.png.
+stack), reads its credit reasons and its score history (an SVG chart), opens a reason's ledger
+entry (inclusion proof verified in the browser) and the ledger explorer (checkpoint signature
+verified in the browser); the regulator traces the bill. Prints "ok"; screenshots go to
+SHOTS/portal-insight-*.png.
 """
 
 import sys
@@ -66,6 +67,14 @@ def sme_views(page, shots, trade_id, invoice, issue_date, bank):
 
     page.locator("#nav").get_by_role("link", name="Credit", exact=True).click()
     page.wait_for_selector(VISIBLE.format("credit-view") + " .reasons li")
+    chart = page.locator("#credit-view svg#score-history[role=img]")
+    assert chart.get_attribute("aria-label").startswith("Score history: "), "chart summary"
+    points = chart.locator("circle.point")
+    assert points.count() >= 2, "the admission and the latest score at least"
+    sizes = [int(points.nth(i).get_attribute("data-tree-size")) for i in range(points.count())]
+    assert sizes == sorted(set(sizes)), "points in ledger order"
+    assert len(chart.locator("polyline.line").get_attribute("points").split()) == len(sizes)
+    assert chart.locator("text", has_text="Ledger time (UTC)").count() == 1, "x axis title"
     page.screenshot(path=f"{shots}/portal-insight-4-credit-reasons.png", full_page=True)
     page.locator("#credit-view .entry-link").first.click()
     page.wait_for_selector("#entry-verification.verified", timeout=20000)

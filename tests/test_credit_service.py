@@ -7,7 +7,8 @@ follows the ledger's ``entries_committed`` events. Its own ledger, because the w
 """
 
 import dataclasses
-from datetime import timedelta
+import itertools
+from datetime import time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -21,8 +22,9 @@ from sqlalchemy import create_engine, func, select
 from ledger import NoteKey, sign_command, verify_checkpoint
 from ledger.commands import parse_time
 from services.common.errors import CommandRejected
-from services.credit.book import CreditBook
+from services.credit.book import CHINA, CreditBook
 from services.credit.features import take_snapshot
+from services.credit.history import instants, point
 from services.credit.scorecard import Scorecard
 from services.credit.world import generate_world, write_world
 
@@ -201,6 +203,59 @@ def test_a_score_recomputed_at_its_checkpoint_is_unchanged_after_more_entries(st
     assert moved > 0  # the later entries did change scores: the checkpoint pinned them
 
 
+def test_a_score_history_runs_in_ledger_order_from_admission_to_the_latest_score(stack, history):
+    party = history.smes[3]
+    answer = stack.rpc.credit.score_history(party)
+    points = answer["points"]
+    assert answer["party"] == party and answer["model_version"] == Scorecard.load().version
+    assert 3 <= len(points) <= 12  # 160 days of trade leave round instants to sample
+    sizes = [p["tree_size"] for p in points]
+    assert sizes == sorted(set(sizes))
+    assert [p["as_of"] for p in points] == sorted(p["as_of"] for p in points)
+    (admission,) = stack.rpc.ledger.read_entries(-1, 1, f"party:{party}")
+    assert sizes[0] == admission["sequence"] + 1
+    latest = stack.rpc.credit.get_score(party)
+    assert latest["tree_size"] == sizes[-1]
+    assert point(latest) == points[-1]
+    assert len({p["score"] for p in points}) > 1  # the score did move over the year
+
+
+def test_every_history_point_is_the_score_at_its_tree_size(stack, history):
+    party = history.smes[4]
+    points = stack.rpc.credit.score_history(party, 6)["points"]
+    assert len(points) <= 6
+    answers = [stack.rpc.credit.score_at(party, p["tree_size"]) for p in points]
+    assert [point(answer) for answer in answers] == points
+    # the history filled score_at's cache; score_at computing on its own agrees with it
+    oldest = answers[0]
+    version = Scorecard.load().version
+    key = f"{stack.config['REDIS_PREFIX']}credit:score_at:{party}:{oldest['tree_size']}:{version}"
+    assert stack.redis.delete(key) == 1
+    assert stack.rpc.credit.score_at(party, oldest["tree_size"]) == oldest
+
+
+def test_a_score_history_read_from_the_cache_is_the_one_first_computed(stack, history):
+    party = history.smes[5]
+    first = stack.rpc.credit.score_history(party)
+    again = stack.rpc.credit.score_history(party)
+    assert again == first
+
+
+@pytest.mark.parametrize(
+    ("days", "most", "step"),
+    [(160, 10, timedelta(days=21)), (60, 10, timedelta(days=7)), (1, 10, timedelta(hours=3)),
+     (0.0001, 10, timedelta(seconds=1)), (160, 24, timedelta(days=7))],
+)  # fmt: skip
+def test_history_instants_are_round_and_no_more_than_asked(days, most, step):
+    end = parse_time("2031-06-03T02:00:00.000000Z")
+    start = end - timedelta(days=days)
+    found = instants(start, end, most)
+    assert 0 < len(found) <= most and start < found[0] and found[-1] <= end
+    assert {b - a for a, b in itertools.pairwise(found)} == {step}
+    if step >= timedelta(days=1):
+        assert all(i.astimezone(CHINA).time() == time() for i in found)  # midnights in China
+
+
 def test_a_dishonour_raises_a_credit_alert_citing_it(stack, world, history):
     core = next(p for p in world.parties if p.role == "core")
     supplier = next(p for p in world.parties if p.role == "sme")
@@ -295,6 +350,17 @@ def test_redelivered_entries_change_nothing(stack, history):
         (lambda rpc, world: rpc.credit.score_at("ent-x", 0), "CREDIT_TREE_SIZE_INVALID"),
         (lambda rpc, world: rpc.credit.score_at("ent-x", 10**9), "CREDIT_TREE_SIZE_INVALID"),
         (lambda rpc, world: rpc.credit.score_at("ent-x", "12"), "CREDIT_TREE_SIZE_INVALID"),
+        (lambda rpc, world: rpc.credit.score_history("ent-nobody"), "CREDIT_PARTY_UNKNOWN"),
+        (
+            lambda rpc, world: rpc.credit.score_history(
+                next(p.party_id for p in world.parties if p.role == "bank")
+            ),
+            "CREDIT_PARTY_NOT_SCORED",
+        ),
+        (lambda rpc, world: rpc.credit.score_history("ent-x", 1), "CREDIT_POINTS_INVALID"),
+        (lambda rpc, world: rpc.credit.score_history("ent-x", 25), "CREDIT_POINTS_INVALID"),
+        (lambda rpc, world: rpc.credit.score_history("ent-x", "12"), "CREDIT_POINTS_INVALID"),
+        (lambda rpc, world: rpc.credit.score_history("ent-x", True), "CREDIT_POINTS_INVALID"),
     ],
 )
 def test_bad_requests_are_refused_with_a_stable_code(stack, world, history, call, code):

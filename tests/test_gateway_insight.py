@@ -1,6 +1,7 @@
 """The portal's routes beyond the bills, over HTTP against the real ledger, bills, invoices and
 credit services: trades and their three flows, public invoice verification, financing
-applications, the credit score with its reasons, the ledger explorer and the regulator's trace.
+applications, the credit score with its reasons and its history, the ledger explorer and the
+regulator's trace.
 
 Each user reads only what their party takes part in; a regulator reads across parties; every
 refusal is a 4xx with a stable code, never a 500. The last test drives the same views in
@@ -97,6 +98,7 @@ SESSION_ROUTES = [
     "/api/v1/financings",
     "/api/v1/financings/fin-1",
     "/api/v1/credit",
+    "/api/v1/credit/history",
     "/api/v1/ledger/blocks",
     f"/api/v1/ledger/entries/{ABSENT_ENTRY}",
     "/api/v1/trace/bills/123",
@@ -245,8 +247,32 @@ def test_the_sme_sees_its_score_with_reasons_whose_entries_it_may_open(stack, sm
         assert verify_receipt(receipt.json(), ledger_key, key).entry_id == entry_id
 
 
-def test_a_bank_has_no_score(bank):
-    refused(bank.get("/api/v1/credit"), 422, "CREDIT_PARTY_NOT_SCORED")
+def test_the_sme_sees_its_own_score_history_ending_at_the_score_of_its_checkpoint(
+    stack, chain, sme
+):
+    history = sme.get("/api/v1/credit/history").json()
+    assert history["party"] == chain.sme.id
+    points = history["points"]
+    assert 1 < len(points) <= 12
+    sizes = [p["tree_size"] for p in points]
+    assert sizes == sorted(set(sizes))
+    (admission,) = stack.rpc.ledger.read_entries(-1, 1, f"party:{chain.sme.id}")
+    assert sizes[0] == admission["sequence"] + 1
+    last = points[-1]
+    at_checkpoint = stack.rpc.credit.score_at(chain.sme.id, last["tree_size"])
+    assert {key: at_checkpoint[key] for key in last} == last
+    fewer = sme.get("/api/v1/credit/history", params={"points": "2"}).json()["points"]
+    assert len(fewer) <= 2 and fewer[0]["tree_size"] == sizes[0]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/credit", "/api/v1/credit/history"])
+def test_a_bank_has_no_score(bank, path):
+    refused(bank.get(path), 422, "CREDIT_PARTY_NOT_SCORED")
+
+
+@pytest.mark.parametrize("points", ["1", "25", "twelve", "-3"])
+def test_a_bad_number_of_history_points_is_a_422(sme, points):
+    refused(sme.get("/api/v1/credit/history", params={"points": points}), 422, "INVALID_QUERY")
 
 
 # -- the ledger explorer -------------------------------------------------------------------

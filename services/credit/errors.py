@@ -21,3 +21,9 @@ class CreditTreeSizeInvalid(ValidationFailed):
     """Raised when ``score_at`` names a tree size the ledger does not have."""
 
     code = "CREDIT_TREE_SIZE_INVALID"
+
+
+class CreditHistoryPointsInvalid(ValidationFailed):
+    """Raised when ``score_history`` is asked for fewer than 2 or more than 24 points."""
+
+    code = "CREDIT_POINTS_INVALID"

@@ -5,12 +5,14 @@ contains every stored entry below ``size``, and moves it forward on demand. A bo
 earlier tree size (``score_at`` a past checkpoint) is rebuilt from the stored entries and
 kept in a small cache. Callers hold ``lock`` while they advance and compute, so two workers
 never fold entries into the live book at once; computing is pure CPU, so no other greenthread
-runs in between.
+runs in between. ``walk`` serves a score history: one fresh book folded forward through many
+past tree sizes, one replay for all of them.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
@@ -61,6 +63,17 @@ class Books:
                 self.past.popitem(last=False)
         self.past.move_to_end(tree_size)
         return self.past[tree_size]
+
+
+def walk(read: Callable[[int, int], list[dict]], sizes: list[int]) -> Iterator[CreditBook]:
+    """A book of the entries below each of ``sizes`` (ascending), in turn: ``read(start,
+    stop)`` gives the stored records in ``[start, stop)``. The same book is yielded each time,
+    moved on; use it before asking for the next. Private to the caller, so no lock."""
+    book, folded = CreditBook(), 0
+    for size in sizes:
+        book.apply_all(read(folded, size))
+        folded = size
+        yield book
 
 
 class BookKeeper(DependencyProvider):

@@ -4,17 +4,19 @@
 event delivered twice, or overlapping a catch-up read, changes nothing), stores those the
 credit book reads and moves the cursor — one transaction. Records that start past the cursor
 raise ``SequenceGap`` with the first sequence missing; the service reads the gap from the
-ledger and ingests it first.
+ledger and ingests it first. ``stored_records`` reads them back for a replay; ``admission``
+and ``last_before_each`` find a score history's positions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.credit.book import is_relevant
+from services.credit.history import Position
 from services.credit.models import cursor, entries
 
 
@@ -93,3 +95,33 @@ def stored_records(session, start: int, stop: int) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def admission(session, party: str) -> Position | None:
+    """Where the party was admitted (version 0 of its ``party:`` stream)."""
+    row = session.execute(
+        select(entries.c.sequence, entries.c.ledger_time)
+        .where(entries.c.stream == f"party:{party}", entries.c.type == "party.admit")
+        .order_by(entries.c.sequence)
+        .limit(1)
+    ).first()
+    return Position(row.sequence, row.ledger_time) if row else None
+
+
+def last_before_each(session, moments: list[str], since: int, below: int) -> list[Position | None]:
+    """For each moment, the last stored entry with sequence in ``[since, below)`` and ledger
+    time before the moment (``None`` if there is none), in one scan of that range. Ledger
+    times never go back, and both sides spell UTC alike, so text order is time order."""
+    if not moments:
+        return []
+    latest = [func.max(entries.c.sequence).filter(entries.c.ledger_time < m) for m in moments]
+    in_range = (entries.c.sequence >= since, entries.c.sequence < below)
+    found = list(session.execute(select(*latest).where(*in_range)).one())
+    times = dict(
+        session.execute(
+            select(entries.c.sequence, entries.c.ledger_time).where(
+                entries.c.sequence.in_([s for s in found if s is not None])
+            )
+        ).all()
+    )
+    return [None if s is None else Position(s, times[s]) for s in found]

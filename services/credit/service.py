@@ -16,6 +16,10 @@ RPC (refusals are ``CommandRejected`` with ``CREDIT_PARTY_UNKNOWN``,
   note}}``
 - ``score_at(party, tree_size)`` → the same computed from the entries below ``tree_size``
   (for a ``tree_size`` a score was computed at: the identical answer, whatever came after).
+- ``score_history(party, points=12)`` → ``{party, model_version, points: [{tree_size, as_of,
+  score, grade, pd, limit_fen}]}``: up to ``points`` scores from the party's admission to the
+  latest checkpoint, oldest first, each what ``score_at`` gives at its tree size (the last is
+  ``get_score``'s); see ``history``.
 - ``model_info()`` → version, characteristics and the metrics the model card reports.
 
 Event handler ``ledger.entries_committed``: entries are stored and the cursor moved in one
@@ -40,15 +44,23 @@ from nameko.timer import timer
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from ledger.commands import parse_time
+from ledger.commands import format_time, parse_time
 from services.common.dependencies import Database, Redis
 from services.common.entrypoints import rpc
 from services.common.metrics import Metrics
 from services.credit import projection
 from services.credit.assessment import assess
 from services.credit.errors import CreditPartyNotScored, CreditPartyUnknown, CreditTreeSizeInvalid
-from services.credit.features import FEATURE_VERSION
-from services.credit.keeper import BookKeeper
+from services.credit.features import FEATURE_VERSION, take_snapshot
+from services.credit.history import (
+    DEFAULT_POINTS,
+    Position,
+    checked_points,
+    instants,
+    past_positions,
+    point,
+)
+from services.credit.keeper import BookKeeper, walk
 from services.credit.models import alerts, party_features, scores
 from services.credit.scorecard import DEFAULT_MODEL, Scorecard
 from services.credit.warnings import touched_parties, warning
@@ -84,6 +96,9 @@ class CreditService:
     @rpc
     def get_score(self, party: str) -> dict:
         """The party's assessment at the latest checkpoint: ``get_score("ent-2dc7ceb32b")``."""
+        return self._latest(party)
+
+    def _latest(self, party: str) -> dict:
         checkpoint = self.ledger.get_checkpoint()
         tree_size = checkpoint["tree_size"]
         self._catch_up(tree_size)
@@ -108,14 +123,40 @@ class CreditService:
                 "the ledger is not that large yet", {"tree_size": latest["tree_size"]}
             )
         self._catch_up(tree_size)
-        version = self.model.scorecard.version
-        key = self.redis.key("credit", "score_at", str(party), str(tree_size), version)
+        key = self._score_at_key(party, tree_size)
         cached = self.redis.client.get(key)
         if cached:
             return orjson.loads(cached)
         answer = self._assessment(party, tree_size, self._checkpoint(tree_size))
         self.redis.client.set(key, orjson.dumps(answer), ex=self.model.cache_seconds)
         return answer
+
+    @rpc
+    def score_history(self, party: str, points: int = DEFAULT_POINTS) -> dict:
+        """The party's score over ledger time, oldest first: ``score_history("ent-…", 12)`` →
+        ``{"party": "ent-…", "model_version": "scorecard-1.0+…", "points": [{"tree_size":
+        412, "as_of": "2031-04-07T02:00:00.001000Z", "score": 583, "grade": "BB", "pd":
+        0.031, "limit_fen": 0}, …]}``.
+
+        The first point is the party's admission, the last is ``get_score`` at the latest
+        checkpoint; between them, the book as it stood at round instants of ledger time
+        (midnights, Mondays … in China time), the smallest step that leaves at most ``points``
+        (2 to 24) in all; fewer when an instant finds nothing new. Each point is exactly
+        ``score_at(party, tree_size)``, with the same cache: a past instant always names the
+        same tree size, so only the latest point is recomputed as the ledger grows, and the
+        first call replays the stored entries once for all past points. Refusals as
+        ``get_score`` (banks and the operator: ``CREDIT_PARTY_NOT_SCORED``), and
+        ``CREDIT_POINTS_INVALID``.
+        """
+        most = checked_points(points) - 2  # the admission and the latest are points too
+        latest = self._latest(party)
+        past = self._past_positions(party, latest, most)
+        history = [*self._past_answers(party, past), latest]
+        return {
+            "party": party,
+            "model_version": latest["model_version"],
+            "points": [point(answer) for answer in history],
+        }
 
     @rpc
     def model_info(self) -> dict:
@@ -171,6 +212,10 @@ class CreditService:
     def _current(self, answer: dict) -> bool:
         return answer.get("model_version") == self.model.scorecard.version
 
+    def _score_at_key(self, party: str, tree_size: int) -> str:
+        version = self.model.scorecard.version
+        return self.redis.key("credit", "score_at", str(party), str(tree_size), version)
+
     def _checkpoint(self, tree_size: int) -> dict:
         try:
             return self.ledger.get_checkpoint(tree_size)
@@ -183,15 +228,21 @@ class CreditService:
         as_of = self.ledger.get_entry(tree_size - 1)["ledger_time"]
         with self.books.lock, self.db.transaction() as session:
             snapshot = self.books.snapshot(session, tree_size, parse_time(as_of))
-            facts = snapshot.book.parties.get(party)
-            if facts is None:
-                raise CreditPartyUnknown("no such party on the ledger", {"party": party})
-            if facts.kind != "enterprise":
-                raise CreditPartyNotScored("only enterprises are scored", {"party": party})
-            answer = assess(snapshot, party, self.model.scorecard)
+            assessment = self._assess(snapshot, party)
+        return self._answer(assessment, tree_size, as_of, checkpoint)
+
+    def _assess(self, snapshot, party: str):
+        facts = snapshot.book.parties.get(party)
+        if facts is None:
+            raise CreditPartyUnknown("no such party on the ledger", {"party": party})
+        if facts.kind != "enterprise":
+            raise CreditPartyNotScored("only enterprises are scored", {"party": party})
+        return assess(snapshot, party, self.model.scorecard)
+
+    def _answer(self, assessment, tree_size: int, as_of: str, checkpoint: dict) -> dict:
         note = checkpoint.get("note")
         return {
-            **answer.to_dict(),
+            **assessment.to_dict(),
             "feature_version": FEATURE_VERSION,
             "tree_size": tree_size,
             "as_of": as_of,
@@ -201,6 +252,41 @@ class CreditService:
                 "note": note,
             },
         }
+
+    # -- history --------------------------------------------------------------------------
+
+    def _past_positions(self, party: str, latest: dict, most: int) -> list[Position]:
+        """The admission, then the book as it stood at each round instant before the latest."""
+        with self.db.transaction() as session:
+            admitted = projection.admission(session, party)
+            moments = instants(parse_time(admitted.ledger_time), parse_time(latest["as_of"]), most)
+            found = projection.last_before_each(
+                session, [format_time(m) for m in moments], admitted.sequence, latest["tree_size"]
+            )
+        return past_positions([admitted, *found], latest["tree_size"])
+
+    def _past_answers(self, party: str, positions: list[Position]) -> list[dict]:
+        """``score_at``'s answers at these positions: from its cache, else all computed in one
+        replay of the stored entries (and cached for ``score_at``)."""
+        keys = [self._score_at_key(party, p.tree_size) for p in positions]
+        cached = dict(zip(positions, self.redis.client.mget(keys), strict=True)) if keys else {}
+        answers = {p: orjson.loads(cached[p]) for p in positions if cached[p]}
+        missing = [p for p in positions if p not in answers]
+        books = walk(self._stored_records, [p.tree_size for p in missing])
+        for position, book in zip(missing, books, strict=True):
+            answers[position] = answer = self._past_answer(party, position, book)
+            key = self._score_at_key(party, position.tree_size)
+            self.redis.client.set(key, orjson.dumps(answer), ex=self.model.cache_seconds)
+        return [answers[p] for p in positions]
+
+    def _past_answer(self, party: str, position: Position, book) -> dict:
+        size, as_of = position.tree_size, position.ledger_time
+        assessment = self._assess(take_snapshot(book, parse_time(as_of)), party)
+        return self._answer(assessment, size, as_of, self._checkpoint(size))
+
+    def _stored_records(self, start: int, stop: int) -> list[dict]:
+        with self.db.transaction() as session:
+            return projection.stored_records(session, start, stop)
 
     def _refresh(self, fresh: list[dict]) -> None:
         with self.books.lock, self.db.transaction() as session:

@@ -25,6 +25,7 @@ REGULATOR = "regulator"
 ENTRY_ID = re.compile(r"^[0-9a-f]{64}$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_.\-]{1,96}$")
 BLOCK_PAGE = 20
+HISTORY_POINTS = 24  # the most the credit service draws a history with
 
 
 def _checked(value: str, pattern: re.Pattern, name: str) -> str:
@@ -143,6 +144,15 @@ class InsightRoutes:
         portal = self._portal(request)
         return json_response(self.credit.get_score(portal.party_id))
 
+    @http("GET", "/api/v1/credit/history")
+    def my_credit_history(self, request):
+        """The party's score over ledger time, oldest first, from its admission to the latest
+        checkpoint: ``?points=<2..24>`` (default 12) → ``{"party", "model_version", "points":
+        [{"tree_size", "as_of", "score", "grade", "pd", "limit_fen"}]}``."""
+        portal = self._portal(request)
+        points = _integer(request, "points", 2, HISTORY_POINTS, 12)
+        return json_response(self.credit.score_history(portal.party_id, points))
+
     # -- the ledger explorer ------------------------------------------------------------------
 
     @http("GET", "/api/v1/ledger/blocks")
@@ -243,6 +253,27 @@ def openapi_paths(op, path_param, error) -> dict:
     anything = {"type": "object", "additionalProperties": True}
     listing = {"type": "object", "additionalProperties": {"type": "array"}}
     identifier = r"^[A-Za-z0-9_.\-]{1,96}$"
+    history_point = {
+        "type": "object",
+        "required": ["tree_size", "as_of", "score", "grade", "pd", "limit_fen"],
+        "properties": {
+            "tree_size": {"type": "integer", "minimum": 1},
+            "as_of": {"type": "string", "format": "date-time"},
+            "score": {"type": "integer"},
+            "grade": {"type": "string"},
+            "pd": {"type": "number"},
+            "limit_fen": {"type": "integer", "minimum": 0},
+        },
+    }
+    score_history = {
+        "type": "object",
+        "required": ["party", "model_version", "points"],
+        "properties": {
+            "party": {"type": "string"},
+            "model_version": {"type": "string"},
+            "points": {"type": "array", "items": history_point, "maxItems": HISTORY_POINTS},
+        },
+    }
 
     def query(name: str, schema: dict, required: bool = False) -> dict:
         return {"name": name, "in": "query", "required": required, "schema": schema}
@@ -291,6 +322,17 @@ def openapi_paths(op, path_param, error) -> dict:
                 "The party's credit score, grade, limit and reasons citing ledger entries",
                 anything,
                 errors=(401, 404, 422, 503),
+            )
+        },
+        "/api/v1/credit/history": {
+            "get": op(
+                "The party's credit score over ledger time, from its admission to the latest "
+                "checkpoint (each point is the score at its tree size)",
+                score_history,
+                errors=(401, 404, 422, 503),
+                params=[
+                    query("points", {"type": "integer", "minimum": 2, "maximum": HISTORY_POINTS})
+                ],
             )
         },
         "/api/v1/ledger/blocks": {

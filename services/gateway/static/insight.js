@@ -28,6 +28,8 @@
     holders: "持票人（按时间）", settlements: "票据结算的发票", linkedTrades: "关联贸易",
     linkBy: "关联方式", by_parties: "按交易双方", by_bill_settlement: "按票据结算",
     regulatorOnly: "仅监管机构可用", yourCredit: "我的信用", older: "更早", sellerBuyer: "卖方 → 买方",
+    scoreHistory: "评分历史", ledgerTimeUtc: "账本时间（UTC）",
+    historySummary: "评分历史：{first}（{from}）→ {last}（{to}），共 {count} 个点",
     trade_contract_proposed: "合同发起", trade_contract_signed: "合同签署", trade_contract_rejected: "合同拒签",
     shipment_dispatched: "发货", goods_received: "收货", invoice_issued: "开票", invoice_confirmed: "买方确权",
     invoice_linked_to_trade: "发票关联贸易", invoice_reversal_requested: "申请红冲", invoice_reversed: "红冲",
@@ -65,6 +67,8 @@
     linkedTrades: "Linked trades", linkBy: "Linked by", by_parties: "trading parties",
     by_bill_settlement: "bill settlement", regulatorOnly: "For regulators only",
     yourCredit: "My credit", older: "Older", sellerBuyer: "Seller → buyer",
+    scoreHistory: "Score history", ledgerTimeUtc: "Ledger time (UTC)",
+    historySummary: "Score history: {first} on {from} to {last} on {to}, {count} points",
     trade_contract_proposed: "Contract proposed", trade_contract_signed: "Contract signed",
     trade_contract_rejected: "Contract rejected", shipment_dispatched: "Shipment dispatched",
     goods_received: "Goods received", invoice_issued: "Invoice issued", invoice_confirmed: "Confirmed by buyer",
@@ -282,9 +286,49 @@
 
   // -- credit -------------------------------------------------------------------------------
 
+  // The score over ledger time as inline SVG (no library): the service picks the points (the
+  // admission, round instants of ledger time, the latest checkpoint), the chart joins them.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  function svg(tag, attributes = {}, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+    node.append(...children);
+    return node;
+  }
+  function format(name, values) { return t(name).replace(/\{(\w+)\}/g, (_, key) => values[key]); }
+  function historyChart(points) {
+    const [width, height, left, right, top, bottom] = [360, 180, 40, 14, 24, 40];
+    const times = points.map((p) => Date.parse(p.as_of)), scores = points.map((p) => p.score);
+    const [start, end] = [times[0], times[times.length - 1]];
+    const low = Math.floor(Math.min(...scores) / 50) * 50;
+    const high = Math.max(low + 50, Math.ceil(Math.max(...scores) / 50) * 50);
+    const x = (time) => left + (end > start ? (time - start) / (end - start) : 0.5) * (width - left - right);
+    const y = (score) => top + ((high - score) / (high - low)) * (height - top - bottom);
+    const when = end - start < 2 * 86400000 ? (p) => p.as_of.slice(11, 19) : (p) => p.as_of.slice(0, 10);
+    const [first, last] = [points[0], points[points.length - 1]];
+    const summary = format("historySummary", { first: first.score, from: when(first), last: last.score, to: when(last), count: points.length });
+    const text = (attributes, content) => svg("text", attributes, content);
+    const base = height - bottom;
+    return svg("svg", { id: "score-history", class: "score-history", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": summary },
+      svg("title", {}, summary),
+      ...[low, (low + high) / 2, high].map((s) => svg("g", { class: "tick" },
+        svg("line", { x1: left, x2: width - right, y1: y(s), y2: y(s) }),
+        text({ x: left - 4, y: y(s) + 4, "text-anchor": "end" }, String(s)))),
+      svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: base }),
+      svg("line", { class: "axis", x1: left, x2: width - right, y1: base, y2: base }),
+      text({ class: "axis-label", x: left, y: base + 14, "text-anchor": "start" }, when(first)),
+      text({ class: "axis-label", x: width - right, y: base + 14, "text-anchor": "end" }, when(last)),
+      text({ class: "axis-title", x: (left + width - right) / 2, y: height - 6, "text-anchor": "middle" }, t("ledgerTimeUtc")),
+      text({ class: "axis-title", x: 4, y: 12 }, t("score")),
+      svg("polyline", { class: "line", points: points.map((p, i) => `${x(times[i])},${y(p.score)}`).join(" ") }),
+      ...points.map((p, i) => svg("circle", { class: "point grade-" + p.grade, cx: x(times[i]), cy: y(p.score), r: 3.5,
+        "data-score": p.score, "data-tree-size": p.tree_size },
+      svg("title", {}, `${p.as_of} · ${t("score")} ${p.score} · ${t("grade")} ${p.grade} · ${t("treeSize")} ${p.tree_size}`))));
+  }
+
   const creditView = section("credit-view");
   async function showCredit() {
-    const score = await api("GET", "/api/v1/credit");
+    const [score, history] = await Promise.all([api("GET", "/api/v1/credit"), api("GET", "/api/v1/credit/history")]);
     const reasons = el("ol", { className: "reasons" }, ...score.reasons.map((r) => el("li", {},
       el("strong", {}, r.text), ` (${r.code}, ${t("pointsLost")} ${r.points_lost}) `,
       el("span", { className: "entry-links" }, t("entries") + ": ", ...r.entries.map((id) => entryLink(id))))));
@@ -293,6 +337,7 @@
       definitions([["score", String(score.score)], ["grade", score.grade], ["pd", String(score.pd)],
         ["limit", yuan(score.limit_fen)], ["model", score.model_version],
         ["checkpointAt", `${score.tree_size} · ${score.as_of}`]]),
+      el("h3", { i18n: "scoreHistory" }), historyChart(history.points),
       el("h3", { i18n: "reasons" }), reasons, empty(score.reasons));
     show("credit-view");
   }
