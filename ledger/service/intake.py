@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ledger.commands import SignedCommand, b64decode
 from ledger.errors import LedgerError
+from ledger.service import metrics
 from ledger.service.appender import Outcome, Refusal
 from ledger.service.models import party_keys
-from services.common import metrics
 
 NONCE_TTL_SECONDS = 900  # longer than the time window: older replays fail the window anyway
 REDIS_CHUNK = 250  # keys per round trip: each round trip lets the hub run
@@ -45,7 +45,7 @@ class Intake:
             self._remember_nonces(committed)
         for outcome in outcomes:
             if outcome.refusal is not None:
-                metrics.LEDGER_REFUSED.labels(outcome.refusal.code).inc()
+                metrics.REFUSED.labels(outcome.refusal.code).inc()
         return outcomes, committed, note
 
     def _parse(self, wires, outcomes) -> list[tuple[int, SignedCommand]]:

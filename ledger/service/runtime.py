@@ -22,8 +22,8 @@ from sqlalchemy import create_engine
 from ledger.batch import EntryVerifier, VerifierPool
 from ledger.keys import read_private_key
 from ledger.notes import NoteKey
+from ledger.service import metrics
 from ledger.service.appender import Appender, LedgerSettings
-from services.common import metrics
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 4000  # commands per transaction
@@ -115,11 +115,11 @@ class LedgerRuntime(DependencyProvider):
 
 
 def _count(commands, committed, note: str, seconds: float) -> None:
-    metrics.LEDGER_COMMIT_SECONDS.observe(seconds)
-    metrics.LEDGER_GROUP.observe(len(commands))
-    metrics.LEDGER_ENTRIES.inc(len(committed))
+    metrics.COMMIT_SECONDS.observe(seconds)
+    metrics.GROUP.observe(len(commands))
+    metrics.ENTRIES.inc(len(committed))
     if note:
-        metrics.LEDGER_TREE_SIZE.set(int(note.split("\n")[1]))
+        metrics.TREE_SIZE.set(int(note.split("\n")[1]))
 
 
 def _committed_for(outcomes, committed):

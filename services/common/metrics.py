@@ -1,4 +1,5 @@
-"""Prometheus metrics: every entrypoint's calls and time, and the ledger's own figures.
+"""Prometheus metrics: every entrypoint's calls and time (a service's own figures, such as
+the ledger's in ``ledger.service.metrics``, are defined beside it, in the same registry).
 
 Add ``metrics = Metrics()`` to a service class. With ``METRICS_PORT`` in the config, the first
 such container in a process starts one exporter on ``METRICS_ADDRESS:METRICS_PORT``
@@ -16,7 +17,7 @@ import logging
 import time
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Histogram, start_http_server
 
 CALLS = Counter(
     "billchain_entrypoint_calls",
@@ -29,22 +30,6 @@ SECONDS = Histogram(
     ["service", "entrypoint"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-LEDGER_ENTRIES = Counter("billchain_ledger_entries_committed", "Entries the ledger committed")
-LEDGER_REFUSED = Counter(
-    "billchain_ledger_commands_refused", "Commands the ledger refused, by code", ["code"]
-)
-LEDGER_COMMIT_SECONDS = Histogram(
-    "billchain_ledger_commit_seconds",
-    "One group commit: its transaction, under the writer lock and after it",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
-LEDGER_GROUP = Histogram(
-    "billchain_ledger_commit_group_commands",
-    "Commands decided in one group commit",
-    buckets=(1, 2, 5, 10, 50, 100, 500, 1000, 2000, 4000),
-)
-LEDGER_TREE_SIZE = Gauge("billchain_ledger_tree_size", "Entries in the tree this process last saw")
-
 log = logging.getLogger(__name__)
 _exporter = {"port": None}
 
