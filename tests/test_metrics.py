@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from bills_service_harness import wait_until
 from conftest import ledger_replica
 from ledger_factories import admission, stream
 from prometheus_client.parser import text_string_to_metric_families
@@ -61,12 +62,24 @@ def test_the_exporter_counts_calls_by_outcome_and_the_ledgers_commits(metered, o
     with pytest.raises(CommandRejected) as refused:
         proxy.ledger.append_one(conflicting)
     assert refused.value.code == "STREAM_VERSION_CONFLICT"
-    after = scrape(port)
+    calls = "billchain_entrypoint_calls_total"
+    # nameko sends a reply before its dependencies see the worker's result: poll a moment
+    counted = {
+        "service": "ledger",
+        "entrypoint": "append_one",
+        "outcome": "STREAM_VERSION_CONFLICT",
+    }
+
+    def counted_both():
+        found = scrape(port)
+        grown = value(found, calls, **counted) - value(before, calls, **counted)
+        return found if grown else None
+
+    after = wait_until(counted_both)
 
     def grew(name: str, **labels) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
-    calls = "billchain_entrypoint_calls_total"
     assert grew(calls, service="ledger", entrypoint="append_one", outcome="ok") == 1
     assert (
         grew(calls, service="ledger", entrypoint="append_one", outcome="STREAM_VERSION_CONFLICT")
