@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from infrastructure import create_database, drop_database, require_services  # noqa: E402
+from ledger_bench import signed_batches  # noqa: E402
 
-from ledger import generate_private_key, save_private_key, sign_command  # noqa: E402
+from ledger import generate_private_key, save_private_key  # noqa: E402
 from ledger.keys import read_private_key  # noqa: E402
 from ledger.service.appender import Appender  # noqa: E402
 from ledger.service.operations import bootstrap, ledger_settings  # noqa: E402
@@ -73,19 +74,7 @@ def commit_growth(workdir: Path, sizes=(1_000, 50_000, 200_000), progress=print)
 
 
 def _signed(key, count: int) -> list:
-    now = datetime.now(UTC)
-    return [
-        sign_command(
-            key,
-            type="bench.note",
-            stream=f"bench:{secrets.token_hex(8)}",
-            expected_version=0,
-            signer="operator",
-            body={"amount_fen": 12_345},
-            created_at=now,
-        )
-        for _ in range(count)
-    ]
+    return signed_batches("operator", key, count, 1)[0]
 
 
 def _commit(engine, appender: Appender, commands: list) -> int:
