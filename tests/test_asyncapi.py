@@ -28,8 +28,14 @@ CODE_SOURCES = [
     "services/common/*.py",
     "services/bills/*.py",
     "services/invoices/*.py",
+    "services/credit/*.py",
 ]
-NOT_REFUSALS = {"services/invoices/matching.py"}  # three-flow discrepancy codes, not errors
+NOT_REFUSALS = {
+    "services/invoices/matching.py",  # three-flow discrepancy codes, not errors
+    "services/credit/assessment.py",  # reason codes (LATE_PAYMENTS …), not errors
+    "services/credit/policy.py",  # knock-out codes (KO_DISHONOUR …): reasons, not errors
+    "services/credit/scorecard.py",  # CREDIT_MODEL_INVALID stops the service at start: no reply
+}
 CODE_PATTERNS = [
     re.compile(r'\bcode\s*=\s*"([A-Z][A-Z0-9_]+)"'),
     re.compile(r'(?:Refusal|CommandRejected)\(\s*"([A-Z][A-Z0-9_]+)"'),
@@ -134,9 +140,15 @@ def test_operations_send_and_receive_only_messages_of_their_channels():
 def service_classes() -> dict:
     from ledger.service.service import LedgerService
     from services.bills.service import BillsService
+    from services.credit.service import CreditService
     from services.invoices.service import InvoicesService
 
-    return {"ledger": LedgerService, "bills": BillsService, "invoices": InvoicesService}
+    return {
+        "ledger": LedgerService,
+        "bills": BillsService,
+        "invoices": InvoicesService,
+        "credit": CreditService,
+    }
 
 
 def test_the_bank_facing_rpc_methods_are_all_documented():
@@ -146,6 +158,7 @@ def test_the_bank_facing_rpc_methods_are_all_documented():
         *(f"ledger.{m}" for m in ("consistency_proof", "public_info", "stream_version", "ping")),
         *(f"bills.{m}" for m in ("submit", "get_bill", "bills_of", "range_map")),
         *(f"invoices.{m}" for m in ("submit", "get_invoice", "get_financing", "verify_invoice")),
+        *(f"credit.{m}" for m in ("get_score", "score_at", "score_history", "model_info")),
     }
     assert required <= addresses
 
@@ -174,8 +187,9 @@ def test_a_documented_rpc_method_exists_with_the_documented_arguments(channel_na
     [
         ("bills", lambda: __import__("services.bills.events", fromlist=["x"]).EVENT_TYPES),
         ("invoices", lambda: _invoice_events()),
+        ("credit", lambda: __import__("services.credit.warnings", fromlist=["x"]).EVENT_TYPES),
     ],
-    ids=["bills", "invoices"],
+    ids=["bills", "invoices", "credit"],
 )
 def test_every_event_a_service_can_publish_is_documented_with_all_its_fields(service, event_types):
     events = event_types()
@@ -196,6 +210,42 @@ def _invoice_events() -> dict:
     from services.invoices.messages import _EVENTS
 
     return dict(_EVENTS)
+
+
+@pytest.mark.parametrize("service", ["bills", "invoices", "ledger", "credit"])
+def test_a_subscription_key_binds_to_the_documented_exchange_and_routing_key(service):
+    from examples.bank_client.subscription import event_binding
+
+    channel = DOC["channels"][f"{service}-events"]
+    exchange = channel["bindings"]["amqp"]["exchange"]
+    assert (exchange["name"], exchange["type"], exchange["durable"]) == (
+        f"{service}.events",
+        "topic",
+        True,
+    )
+    for key in channel["messages"]:
+        name = COMPONENTS["messages"][key]["name"]
+        platform = topology.event_binding(f"{service}.{name}")
+        assert (platform.exchange.name, platform.routing_key) == (exchange["name"], name)
+        assert platform.exchange.type == "topic" and platform.exchange.durable
+        assert event_binding(f"{service}.{name}") == (exchange["name"], name)
+
+
+def test_the_credit_grades_and_reason_codes_are_the_ones_the_scorecard_gives():
+    from services.credit.assessment import REASONS
+    from services.credit.warnings import GRADES
+
+    schemas = COMPONENTS["schemas"]
+    assert schemas["CreditGrade"]["enum"] == GRADES
+    policy = (REPO / "services/credit/policy.py").read_text()
+    knockouts = sorted(set(re.findall(r'rule\(\s*"(KO_[A-Z0-9_]+)"', policy)))
+    assert knockouts
+    assert sorted(schemas["CreditKnockout"]["properties"]["code"]["enum"]) == knockouts
+    alert = schemas[contract.event("credit", "credit_alert_raised")]
+    assert sorted(alert["properties"]["knockouts"]["items"]["enum"]) == knockouts
+    listed = schemas["CreditReason"]["properties"]["code"]["description"]
+    missing = [c for c in knockouts + [code for code, _ in REASONS.values()] if c not in listed]
+    assert missing == []
 
 
 def test_every_refusal_code_in_the_code_base_is_documented():
@@ -257,13 +307,16 @@ def test_the_documented_examples_cover_the_bank_flows():
         "bills-bill_discounted",
         "invoices-financing_diluted",
         "ledger-entries_committed",
+        "credit-get_score-reply",
+        "credit-score_history-reply",
+        "credit-credit_alert_raised",
     } <= with_examples
 
 
 def test_the_subscription_queue_is_the_one_platform_and_bank_client_declare():
     from examples.bank_client.subscription import queue_arguments
 
-    for service in ("bills", "invoices", "ledger"):
+    for service in ("bills", "invoices", "ledger", "credit"):
         documented = DOC["channels"][f"{service}-events"]["x-subscription-queue"]
         arguments = dict(documented["arguments"])
         assert arguments.pop("x-dead-letter-routing-key") == "<the queue's own name>"

@@ -8,6 +8,7 @@ follows the ledger's ``entries_committed`` events. Its own ledger, because the w
 
 import dataclasses
 import itertools
+import json
 from datetime import time, timedelta
 from types import SimpleNamespace
 
@@ -16,11 +17,13 @@ import redis
 from bills_service_harness import TestClock, wait_until
 from credit_factories import concerns
 from infrastructure import create_vhost, delete_vhost
+from kombu import Connection
 from nameko.events import event_handler
 from sqlalchemy import create_engine, func, select
 
 from ledger import NoteKey, sign_command, verify_checkpoint
 from ledger.commands import parse_time
+from services.bankapi import contract, topology
 from services.common.errors import CommandRejected
 from services.credit.book import CHINA, CreditBook
 from services.credit.features import take_snapshot
@@ -79,15 +82,20 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     ]
     for container in containers:
         container.start()
+    # a bank's own subscription, declared as docs/asyncapi.yaml says, before any alert is raised
+    amqp = Connection(config["AMQP_URI"])
+    bank_queue = topology.subscribe(amqp, f"bank-{run_id}.events", ["credit.credit_alert_raised"])
     client = redis.Redis.from_url(config["REDIS_URL"])
     clock = TestClock(client, f"{config['REDIS_PREFIX']}clock:now")
     engine = create_engine(config["DATABASE_URL"])
     with ClusterRpcProxy(config, timeout=60) as rpc:
         yield SimpleNamespace(
-            rpc=rpc, config=config, clock=clock, alerts=alerts, redis=client, engine=engine
-        )
+            rpc=rpc, config=config, clock=clock, alerts=alerts, redis=client, engine=engine,
+            bank_queue=bank_queue,
+        )  # fmt: skip
     for container in reversed(containers):
         container.stop()
+    amqp.release()
     engine.dispose()
     client.close()
     delete_vhost(services, vhost)
@@ -132,6 +140,16 @@ def ledger_book(rpc, tree_size: int) -> CreditBook:
 
 def essentials(answer: dict) -> dict:
     return {key: answer[key] for key in COMPARED} | {"root": answer["checkpoint"]["root"]}
+
+
+def conforms(message_key: str, payload) -> bool:
+    """The live message matches docs/asyncapi.yaml (what a bank integrates from)."""
+    assert contract.problems(message_key, payload) == [], message_key
+    return True
+
+
+def reply(result) -> dict:
+    return {"result": result, "error": None}
 
 
 def test_the_whole_world_lands_on_the_ledger_after_its_first_part(world, history):
@@ -234,6 +252,17 @@ def test_every_history_point_is_the_score_at_its_tree_size(stack, history):
     assert stack.rpc.credit.score_at(party, oldest["tree_size"]) == oldest
 
 
+def test_the_answers_are_the_ones_the_bank_message_api_documents(stack, history):
+    for party in history.smes:
+        assert conforms("credit-get_score-reply", reply(stack.rpc.credit.get_score(party)))
+    party = history.smes[6]
+    past = stack.rpc.credit.score_history(party)
+    assert conforms("credit-score_history-reply", reply(past))
+    for size in {past["points"][0]["tree_size"], history.before[party]["tree_size"]}:
+        assert conforms("credit-score_at-reply", reply(stack.rpc.credit.score_at(party, size)))
+    assert conforms("credit-model_info-reply", reply(stack.rpc.credit.model_info()))
+
+
 def test_a_score_history_read_from_the_cache_is_the_one_first_computed(stack, history):
     party = history.smes[5]
     first = stack.rpc.credit.score_history(party)
@@ -282,6 +311,7 @@ def test_a_dishonour_raises_a_credit_alert_citing_it(stack, world, history):
         return [a for a in received if a["party"] == core.party_id and a["kind"] == "knockout"]
 
     (raised,) = wait_until(alert, timeout=30)
+    assert conforms("credit-credit_alert_raised", raised)
     assert raised["kind"] == "knockout" and "KO_DISHONOUR" in raised["knockouts"]
     assert receipt["entry_id"] in raised["entries"]
     assert receipt["entry_id"] in raised["reasons"][0]["entries"]
@@ -289,6 +319,28 @@ def test_a_dishonour_raises_a_credit_alert_citing_it(stack, world, history):
     answer = stack.rpc.credit.get_score(core.party_id)
     assert answer["grade"] == "KO" and answer["limit_fen"] == 0
     assert receipt["entry_id"] in answer["reasons"][0]["entries"]
+
+
+def test_a_bank_hears_credit_alerts_on_its_own_quorum_queue(stack, history):
+    """``credit.credit_alert_raised`` binds a bank's subscription queue to exchange
+    ``credit.events``: every alert raised reaches it, as the document describes it."""
+    raised = {(a["party"], a["tree_size"], a["kind"]) for a in stack.alerts.received}
+    assert raised  # the world's later entries did sink some scores
+    heard = {}
+
+    def drained():
+        while (message := stack.bank_queue.get(no_ack=False, accept=None)) is not None:
+            info = message.delivery_info
+            assert info["exchange"] == "credit.events"
+            assert info["routing_key"] == "credit_alert_raised"
+            assert message.content_type == "application/x-orjson"
+            payload = json.loads(message.body)
+            assert conforms("credit-credit_alert_raised", payload)
+            heard[(payload["party"], payload["tree_size"], payload["kind"])] = payload
+            message.ack()
+        return raised <= set(heard)
+
+    assert wait_until(drained, timeout=10)
 
 
 def sign(stack, stream, steps):

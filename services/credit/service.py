@@ -63,7 +63,7 @@ from services.credit.history import (
 from services.credit.keeper import BookKeeper, walk
 from services.credit.models import alerts, party_features, scores
 from services.credit.scorecard import DEFAULT_MODEL, Scorecard
-from services.credit.warnings import touched_parties, warning
+from services.credit.warnings import CreditAlertRaised, touched_parties, warning
 
 log = logging.getLogger(__name__)
 PAGE = 1000
@@ -339,19 +339,19 @@ class CreditService:
 
     def _raise_alert(self, session, kind, before, current, assessment, as_of, entry_ids):
         summary = ("score", "grade", "pd", "tree_size")
-        payload = {
-            "party": assessment.party,
-            "kind": kind,
-            "tree_size": current["tree_size"],
-            "as_of": as_of,
-            "previous": {k: before[k] for k in summary} if before else None,
-            "current": {k: current[k] for k in summary},
-            "drop": (before["score"] - current["score"]) if before else 0,
-            "knockouts": current["knockouts"],
-            "reasons": [reason.to_dict() for reason in assessment.reasons],
-            "entries": sorted(set(entry_ids)),
-            "model_version": assessment.model_version,
-        }
+        payload = CreditAlertRaised(
+            party=assessment.party,
+            kind=kind,
+            tree_size=current["tree_size"],
+            as_of=as_of,
+            previous={k: before[k] for k in summary} if before else None,
+            current={k: current[k] for k in summary},
+            drop=(before["score"] - current["score"]) if before else 0,
+            knockouts=current["knockouts"],
+            reasons=[reason.to_dict() for reason in assessment.reasons],
+            entries=sorted(set(entry_ids)),
+            model_version=assessment.model_version,
+        ).to_dict()
         session.execute(
             insert(alerts)
             .values(
@@ -374,7 +374,7 @@ class CreditService:
                 .with_for_update(skip_locked=True)
             ).all()
             for alert_id, payload in waiting:
-                self.dispatch("credit_alert_raised", payload)
+                self.dispatch(CreditAlertRaised.name, payload)
                 session.execute(
                     update(alerts).where(alerts.c.id == alert_id).values(dispatched=True)
                 )

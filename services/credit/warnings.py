@@ -1,5 +1,6 @@
-"""Early warning (pure): which parties new entries concern, and what counts as sharp
-deterioration between a party's last score and its new one.
+"""Early warning (pure): which parties new entries concern, what counts as sharp
+deterioration between a party's last score and its new one, and the alert the service
+dispatches then (``CreditAlertRaised``; ``EVENT_TYPES`` lists the service's events).
 
 A ``credit_alert_raised`` is due when, at a later tree size, the party
 
@@ -10,11 +11,41 @@ A ``credit_alert_raised`` is due when, at a later tree size, the party
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
 from services.credit.book import CreditBook
 from services.credit.scorecard import KNOCKOUT_GRADE, MASTER_SCALE
 
 GRADES = [grade for _, grade in MASTER_SCALE] + [KNOCKOUT_GRADE]
 NAMED_PARTIES = ("seller", "buyer", "payee", "acceptor", "endorsee", "anchor", "bank")
+
+
+@dataclass(frozen=True)
+class CreditAlertRaised:
+    """The ``credit_alert_raised`` event's payload (docs/asyncapi.yaml): ``previous`` and
+    ``current`` are ``{score, grade, pd, tree_size}`` (``previous`` None when the party's first
+    score knocks it out), ``reasons`` the assessment's, ``entries`` the new entries concerning
+    the party. Not a ledger-entry event: no ``name`` or ``entry_id`` stamp."""
+
+    name: ClassVar[str] = "credit_alert_raised"
+    party: str
+    kind: str  # "knockout" or "score_drop"
+    tree_size: int
+    as_of: str
+    previous: dict | None
+    current: dict
+    drop: int
+    knockouts: list[str]
+    reasons: list[dict]
+    entries: list[str]
+    model_version: str
+
+    def to_dict(self) -> dict:
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+EVENT_TYPES = {CreditAlertRaised.name: CreditAlertRaised}  # what the credit service dispatches
 
 
 def touched_parties(book: CreditBook, records: list[dict]) -> dict[str, list[str]]:
