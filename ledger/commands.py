@@ -36,7 +36,7 @@ ENVELOPE_FIELDS = (
 )
 _TYPE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 _STREAM = re.compile(r"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_.\-]{1,96}$")
-_SIGNER = re.compile(r"^[A-Za-z0-9_.\-:]{1,64}$")
+PARTY_ID = re.compile(r"^[A-Za-z0-9_.\-:]{1,64}$")  # a signer, as every party id
 _KEY_ID = re.compile(r"^[0-9a-f]{64}$")
 _NONCE = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
 # RFC 3339, UTC ("Z"), seconds and optionally microseconds: one spelling per instant.
@@ -89,7 +89,7 @@ def validate_envelope(envelope: Any) -> bytes:
     checks = (
         ("type", _TYPE),
         ("stream", _STREAM),
-        ("signer", _SIGNER),
+        ("signer", PARTY_ID),
         ("key_id", _KEY_ID),
         ("nonce", _NONCE),
     )

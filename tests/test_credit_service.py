@@ -413,6 +413,11 @@ def test_redelivered_entries_change_nothing(stack, history):
         (lambda rpc, world: rpc.credit.score_history("ent-x", 25), "CREDIT_POINTS_INVALID"),
         (lambda rpc, world: rpc.credit.score_history("ent-x", "12"), "CREDIT_POINTS_INVALID"),
         (lambda rpc, world: rpc.credit.score_history("ent-x", True), "CREDIT_POINTS_INVALID"),
+        (lambda rpc, world: rpc.credit.get_score(["ent-x"]), "CREDIT_PARTY_INVALID"),
+        (lambda rpc, world: rpc.credit.get_score({"party": "x"}), "CREDIT_PARTY_INVALID"),
+        (lambda rpc, world: rpc.credit.get_score("ent x\n"), "CREDIT_PARTY_INVALID"),
+        (lambda rpc, world: rpc.credit.score_at(None, 5), "CREDIT_PARTY_INVALID"),
+        (lambda rpc, world: rpc.credit.score_history("x" * 65), "CREDIT_PARTY_INVALID"),
     ],
 )
 def test_bad_requests_are_refused_with_a_stable_code(stack, world, history, call, code):

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from ledger.commands import PARTY_ID
 from services.common.errors import NotFound, ValidationFailed
+
+
+class CreditPartyInvalid(ValidationFailed):
+    """Raised when ``party`` is not a party id at all (not a string, or not of its form)."""
+
+    code = "CREDIT_PARTY_INVALID"
+
+
+def checked_party(party) -> str:
+    """``party`` when it has a party id's form; else ``CREDIT_PARTY_INVALID``."""
+    if not isinstance(party, str) or not PARTY_ID.fullmatch(party):
+        raise CreditPartyInvalid("party is a party id", {"party": repr(party)[:70]})
+    return party
 
 
 class CreditPartyUnknown(NotFound):

@@ -6,8 +6,9 @@
 ``CREDIT_ALERT_DROP_POINTS`` (40), ``CREDIT_CACHE_SECONDS`` (86400),
 ``CREDIT_OUTBOX_SECONDS`` (5).
 
-RPC (refusals are ``CommandRejected`` with ``CREDIT_PARTY_UNKNOWN``,
-``CREDIT_PARTY_NOT_SCORED``, ``CREDIT_TREE_SIZE_INVALID`` or the ledger's codes):
+RPC (refusals are ``CommandRejected`` with ``CREDIT_PARTY_INVALID``, ``CREDIT_PARTY_UNKNOWN``,
+``CREDIT_PARTY_NOT_SCORED``, ``CREDIT_TREE_SIZE_INVALID``, ``CREDIT_POINTS_INVALID`` or the
+ledger's codes):
 
 - ``get_score(party)`` → the assessment at the ledger's latest checkpoint:
   ``{party, score, grade, pd, limit_fen, limit: {...}, reasons: [{code, feature, value,
@@ -50,7 +51,12 @@ from services.common.entrypoints import rpc
 from services.common.metrics import Metrics
 from services.credit import projection
 from services.credit.assessment import assess
-from services.credit.errors import CreditPartyNotScored, CreditPartyUnknown, CreditTreeSizeInvalid
+from services.credit.errors import (
+    CreditPartyNotScored,
+    CreditPartyUnknown,
+    CreditTreeSizeInvalid,
+    checked_party,
+)
 from services.credit.features import FEATURE_VERSION, take_snapshot
 from services.credit.history import (
     DEFAULT_POINTS,
@@ -96,7 +102,7 @@ class CreditService:
     @rpc
     def get_score(self, party: str) -> dict:
         """The party's assessment at the latest checkpoint: ``get_score("ent-2dc7ceb32b")``."""
-        return self._latest(party)
+        return self._latest(checked_party(party))
 
     def _latest(self, party: str) -> dict:
         checkpoint = self.ledger.get_checkpoint()
@@ -115,6 +121,7 @@ class CreditService:
     @rpc
     def score_at(self, party: str, tree_size: int) -> dict:
         """Recompute from the entries below ``tree_size``: ``score_at("ent-…", 1200)``."""
+        party = checked_party(party)
         if isinstance(tree_size, bool) or not isinstance(tree_size, int) or tree_size < 1:
             raise CreditTreeSizeInvalid("tree_size is a positive integer")
         latest = self.ledger.get_checkpoint()
@@ -149,6 +156,7 @@ class CreditService:
         ``CREDIT_POINTS_INVALID``.
         """
         most = checked_points(points) - 2  # the admission and the latest are points too
+        party = checked_party(party)
         latest = self._latest(party)
         past = self._past_positions(party, latest, most)
         history = [*self._past_answers(party, past), latest]
@@ -323,7 +331,7 @@ class CreditService:
             "tree_size": size,
             "score": assessment.score,
             "grade": assessment.grade,
-            "pd": assessment.pd,
+            "pd": round(assessment.pd, 6),  # as every assessment answers it
             "knockouts": [k.code for k in assessment.knockouts],
             "model_version": assessment.model_version,
         }
