@@ -232,7 +232,7 @@ def test_a_subscription_key_binds_to_the_documented_exchange_and_routing_key(ser
 
 
 def test_the_credit_grades_and_reason_codes_are_the_ones_the_scorecard_gives():
-    from services.credit.assessment import REASONS
+    from services.credit.assessment import MISSING, NO_RECORD, REASONS
     from services.credit.warnings import GRADES
 
     schemas = COMPONENTS["schemas"]
@@ -244,7 +244,8 @@ def test_the_credit_grades_and_reason_codes_are_the_ones_the_scorecard_gives():
     alert = schemas[contract.event("credit", "credit_alert_raised")]
     assert sorted(alert["properties"]["knockouts"]["items"]["enum"]) == knockouts
     listed = schemas["CreditReason"]["properties"]["code"]["description"]
-    missing = [c for c in knockouts + [code for code, _ in REASONS.values()] if c not in listed]
+    reasons = [code for code, _ in [*REASONS.values(), *MISSING.values(), NO_RECORD]]
+    missing = [c for c in knockouts + reasons if c not in listed]
     assert missing == []
 
 

@@ -247,3 +247,13 @@ def test_new_entries_touch_the_parties_they_concern():
     touched = touched_parties(book, [payment])
     invoice = book.invoices[payment["envelope"]["body"]["number"]]
     assert set(touched) == {invoice.seller, invoice.buyer}
+
+
+def test_a_supplier_with_no_payment_due_is_told_so_not_that_it_pays_late():
+    fresh = Scenario()
+    for party in (SELLER, CORE):
+        fresh.admit(party)
+    fresh.admit(BANK, "bank")
+    codes = [reason.code for reason in score(fresh).reasons]
+    assert "LATE_PAYMENTS" not in codes and "DAYS_BEYOND_TERMS" not in codes
+    assert codes.count("NO_PAYMENTS_DUE") == 1, codes

@@ -6,7 +6,8 @@
 Reasons (at most four, Regulation B's "principal reasons"): knock-outs first, then the
 characteristics that lost the most points against their best bin (``max points − points``),
 each citing the ledger entries behind the feature value. A characteristic at its best bin is
-never a reason.
+never a reason; one with no value yet (no payment due, no sales invoice) is given as a missing
+record (``NO_PAYMENTS_DUE`` …), once however many characteristics it empties.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ REASONS = {
     "n_buyers": ("FEW_BUYERS", "depends on few verified buyers"),
     "tenure_days": ("SHORT_TENURE", "short history on the platform"),
     "dishonour_count": ("DISHONOURS", "dishonoured bills"),
+}
+# A value the ledger cannot give yet scores in the scorecard's "missing" bin. Its reason says
+# that the record is missing, not that the behaviour is bad: a supplier with no payment due
+# yet has not paid late.
+NO_RECORD = ("NO_RECORD", "no record on the ledger yet")
+MISSING = {
+    "ontime_rate": ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet"),
+    "dbt_wavg": ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet"),
+    "dbt_recent": ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet"),
+    "dilution_rate": ("NO_SALES_INVOICES", "no sales invoices on the ledger yet"),
+    "three_flow_match_rate": ("NO_SALES_INVOICES", "no sales invoices on the ledger yet"),
+    "turnover_growth": ("NO_RECENT_SALES", "no sales verified in the last 180 days"),
 }
 
 
@@ -120,8 +133,13 @@ def _reasons(scorecard, features, points, found) -> tuple[Reason, ...]:
         if lost > 1e-9:
             losses.append((-lost, characteristic.name))
     for negative_loss, name in sorted(losses):
-        code, text = REASONS.get(name, (name.upper(), name))
         feature = features[name]
+        if feature.value is None:
+            code, text = MISSING.get(name, NO_RECORD)
+        else:
+            code, text = REASONS.get(name, (name.upper(), name))
+        if any(reason.code == code for reason in reasons):
+            continue  # one "no payments due" says it for all three payment characteristics
         entries = feature.entries or _fallback(features)
         reasons.append(Reason(code, name, feature.value, -negative_loss, text, entries))
     return tuple(reasons[:MAX_REASONS])
