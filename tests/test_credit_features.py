@@ -257,3 +257,14 @@ def test_a_supplier_with_no_payment_due_is_told_so_not_that_it_pays_late():
     codes = [reason.code for reason in score(fresh).reasons]
     assert "LATE_PAYMENTS" not in codes and "DAYS_BEYOND_TERMS" not in codes
     assert codes.count("NO_PAYMENTS_DUE") == 1, codes
+
+
+def test_sales_to_a_buyer_that_sells_back_never_raise_the_limit():
+    plain, looped = scene_with_history(), scene_with_history()
+    looped.admit("ent-loop")
+    looped.trade(SELLER, "ent-loop", 1_500_000, day=170, terms=60, paid_late=None)  # unpaid
+    looped.trade("ent-loop", SELLER, 1_500_000, day=172, terms=60)
+    plain_limit, looped_limit = score(plain).limit, score(looped).limit
+    assert score(looped).features["circular_share"].value > 0  # seen, below the knock-out
+    assert looped_limit.turnover_multiple_fen <= plain_limit.turnover_multiple_fen
+    assert looped_limit.borrowing_base_fen <= plain_limit.borrowing_base_fen

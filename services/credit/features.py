@@ -216,7 +216,8 @@ def _shipped(snapshot: Snapshot, invoice: InvoiceFacts) -> bool:
 # -- scale, concentration, network ------------------------------------------------------------
 
 
-def _circular_buyers(snapshot: Snapshot, party: str) -> set[str]:
+def circular_buyers(snapshot: Snapshot, party: str) -> set[str]:
+    """The party's buyers that sell back to it, directly or through one more party."""
     graph = snapshot.sells_to()
     looped = set()
     for buyer in graph.get(party, ()):
@@ -229,7 +230,7 @@ def _circular_buyers(snapshot: Snapshot, party: str) -> set[str]:
 def scale_and_network(snapshot: Snapshot, party: str) -> dict[str, Feature]:
     book = snapshot.book
     sales = [i for i in sales_of(book, party) if i.net_amount > 0 and i.buyer]
-    looped = _circular_buyers(snapshot, party)
+    looped = circular_buyers(snapshot, party)
     year_ago = snapshot.as_of - timedelta(days=365)
     verified = [
         i

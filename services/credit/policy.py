@@ -14,17 +14,17 @@ Recommended limit = min of (``reference/credit_anchors.md`` §1.7):
 
 1. borrowing base: eligible receivables × 80 % − dilution reserve (eligible × observed
    dilution rate × 2), eligible = confirmed, three-flow-matched, unpaid, not yet claimed by a
-   bank and not more than 30 days overdue;
-2. turnover multiple: average monthly verified turnover of the last year × months by grade;
+   bank, not more than 30 days overdue, and not on a buyer that sells back to the party;
+2. turnover multiple: average monthly verified turnover of the last year (``verified_turnover_fen``:
+   circular sales left out) × months by grade;
 3. expected-loss budget: the L with PD × LGD × L = 1 % of the last year's verified turnover.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from services.credit.features import Feature, Snapshot, matched, sales_of
+from services.credit.features import Feature, Snapshot, circular_buyers, matched, sales_of
 
 ADVANCE_RATE_PCT = 80
 DILUTION_STRESS = 2
@@ -97,7 +97,7 @@ def recommended_limit(snapshot: Snapshot, party: str, features, pd_ppm: int, gra
     advance = eligible * ADVANCE_RATE_PCT // 100
     reserve = eligible * dilution_ppm * DILUTION_STRESS // PD_PPM
     base = max(0, advance - reserve)
-    yearly = yearly_turnover(snapshot, party)
+    yearly = features["verified_turnover_fen"].value  # matched sales of the year, not circular
     multiple = yearly * MONTHS_BY_GRADE.get(grade, 0) // 12
     budget = yearly * EL_BUDGET_BP // 10_000
     el_limit = budget * PD_PPM * 100 // (max(pd_ppm, 1) * LGD_PCT)
@@ -110,19 +110,12 @@ def recommended_limit(snapshot: Snapshot, party: str, features, pd_ppm: int, gra
 
 def eligible_receivables(snapshot: Snapshot, party: str) -> tuple[int, list[str]]:
     total, entries = 0, []
+    looped = circular_buyers(snapshot, party)  # a receivable on a buyer that sells back is not
     for invoice in sales_of(snapshot.book, party):
         overdue = invoice.due is not None and (snapshot.today - invoice.due).days > 30
         headroom = invoice.outstanding - invoice.claimed
-        if headroom > 0 and not overdue and matched(snapshot, invoice):
+        eligible = headroom > 0 and not overdue and invoice.buyer not in looped
+        if eligible and matched(snapshot, invoice):
             total += headroom
             entries.append(invoice.issue_entry)
     return total, entries[:25]
-
-
-def yearly_turnover(snapshot: Snapshot, party: str) -> int:
-    since = snapshot.as_of - timedelta(days=365)
-    return sum(
-        i.net_amount
-        for i in sales_of(snapshot.book, party)
-        if i.issued_at > since and matched(snapshot, i)
-    )
