@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv services test lint format bench load run clean
+.PHONY: venv services test lint format bench load run screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ run: $(STAMP)
 
 bench: $(STAMP) services
 	$(PY) bench/run.py
+
+# the portal's screenshots in docs/screenshots/, taken by its browser tests (make test keeps
+# them under var/screenshots/)
+screenshots: $(STAMP) services
+	BILLCHAIN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -k "chromium or browser" \
+		tests/test_gateway_portal.py tests/test_gateway_insight.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
