@@ -4,6 +4,7 @@ import base64
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from ledger import NoteKey, generate_private_key, read_private_key, save_private_key
 from ledger.bundle import verify_bundle
 from ledger.checkpoints import Checkpoint, sign_checkpoint
-from ledger.commands import SignedCommand
+from ledger.commands import SignedCommand, format_time
+from ledger.service.appender import Appender
 from ledger.service.audit import audit
 from ledger.service.direct import append_direct
 from ledger.service.operations import bootstrap, export_bundle, ledger_settings, note_key
@@ -68,6 +70,40 @@ def test_a_clean_ledger_passes_the_audit(small_ledger):
     assert report.signatures_verified == 32
     assert report.blocks >= 3
     assert report.checkpoints >= 5
+
+
+def test_ledger_time_never_runs_behind_a_block_another_replica_sealed(small_ledger):
+    """A replica reads its clock, then waits for the lock; meanwhile another seals a block at a
+    later time of its own. The waiting commit must not be stamped, or seal, before that block,
+    and a block is never sealed before the entries in it."""
+    config, engine, vkey = small_ledger
+    settings, appender = ledger_settings(config), Appender(ledger_settings(config))
+    party = Signer("operator", read_private_key(Path(config["OPERATOR_KEY_FILE"])))
+    read_before_the_lock = datetime.now(UTC)
+    sealed_meanwhile = read_before_the_lock + timedelta(seconds=60)
+    pending = [party.command("trade.note", stream(), 0, {"n": 0})]  # not yet in a block
+    append_direct(engine, settings, pending, now=read_before_the_lock)
+    with engine.begin() as connection:
+        appender.seal_pending(connection, sealed_meanwhile)
+    first = [party.command("trade.note", stream(), 0, {"n": n}) for n in range(8)]  # a block
+    outcomes = append_direct(engine, settings, first, now=read_before_the_lock)
+    assert all(outcome.refusal is None for outcome in outcomes)
+    late = [party.command("trade.note", stream(), 0, {"n": n}) for n in range(3)]
+    append_direct(engine, settings, late, now=sealed_meanwhile + timedelta(seconds=30))
+    with engine.begin() as connection:
+        appender.seal_pending(connection, read_before_the_lock)  # a timer's stale clock
+    with engine.connect() as connection:
+        times = connection.execute(
+            text("SELECT ledger_time FROM ledger.entries ORDER BY sequence DESC LIMIT 11")
+        ).scalars()
+        assert all(time >= sealed_meanwhile for time in times)
+        last_block = connection.execute(
+            text("SELECT header FROM ledger.blocks ORDER BY height DESC LIMIT 1")
+        ).scalar_one()
+    sealed_at = json.loads(bytes(last_block))["sealed_at"]
+    assert sealed_at >= format_time(sealed_meanwhile + timedelta(seconds=30))
+    report = audit(config["DATABASE_URL"], vkey, progress=lambda line: None)
+    assert report.ok, report.problems
 
 
 @pytest.mark.parametrize(

@@ -165,13 +165,7 @@ class Appender:
         self, connection, commands: list[SignedCommand], now: datetime, seen: _Seen
     ) -> _Batch:
         """Under the lock: the head, the stream versions, and what committed since ``seen``."""
-        last = connection.execute(
-            select(entries.c.sequence, entries.c.ledger_time)
-            .order_by(entries.c.sequence.desc())
-            .limit(1)
-        ).first()  # ledger time never goes back, so the last entry holds the latest
-        head = last.sequence + 1 if last else 0
-        ledger_time = max(now, last.ledger_time) if last else now
+        head, ledger_time = _head_and_time(connection, now)
         versions = next_versions(connection, {command.stream for command in commands})
         existing, used, members, keys = seen.existing, seen.used, seen.members, seen.keys
         if head > seen.head:  # another replica committed meanwhile: take its entries in
@@ -298,10 +292,8 @@ class Appender:
     def seal_pending(self, connection, now: datetime) -> None:
         """Seal whatever is not yet in a block (the timer calls this every T ms)."""
         connection.execute(select(func.pg_advisory_xact_lock(LEDGER_LOCK)))
-        size = connection.scalar(select(func.coalesce(func.max(entries.c.sequence) + 1, 0)))
+        size, now = _head_and_time(connection, now)
         store = PostgresMerkleStore(connection, size)
-        last = last_block(connection)
-        now = max(now, parse_time(last.header.sealed_at)) if last else now
         self._seal_if_due(connection, store, now, force=True)
 
     @staticmethod
@@ -409,6 +401,24 @@ def next_versions(connection, streams: set[str]) -> dict[str, int]:
     )
     rows = connection.execute(select(wanted.c.stream, latest)).all()
     return {stream: version for stream, version in rows if version is not None}
+
+
+def _head_and_time(connection, now: datetime) -> tuple[int, datetime]:
+    """Under the lock: the next sequence, and the ledger time — ``now``, never behind the last
+    entry or the last sealed block. ``now`` was read before the lock was granted; meanwhile
+    another replica may have committed, or sealed a block, at a later time of its own."""
+    last = connection.execute(
+        select(entries.c.sequence, entries.c.ledger_time)
+        .order_by(entries.c.sequence.desc())
+        .limit(1)
+    ).first()  # ledger time never goes back, so the last entry holds the latest
+    block = last_block(connection)
+    times = [now]
+    if last is not None:
+        times.append(last.ledger_time)
+    if block is not None:
+        times.append(parse_time(block.header.sealed_at))
+    return (last.sequence + 1 if last else 0), max(times)
 
 
 def _is_bootstrap(batch: _Batch, command: SignedCommand) -> bool:
