@@ -29,9 +29,9 @@ services:
 test: lint services
 	$(VENV)/bin/pytest
 
+# a failed run is kept too (its figures and its failed checks), then make load fails
 load: $(STAMP) services
-	$(PY) loadtests/run.py
-	$(PY) bench/keep_load_summary.py
+	$(PY) loadtests/run.py; status=$$?; $(PY) bench/keep_load_summary.py && exit $$status
 
 run: $(STAMP)
 	deploy/local/run.sh

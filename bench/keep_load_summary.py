@@ -53,9 +53,24 @@ def remember(summary: dict) -> None:
             ),
             "batches_mixed_entries_per_s": ratios.get("ledger_batches", {}).get("entries_per_s"),
             "passed": summary["passed"],
+            **({} if summary["passed"] else {"note": _failed_checks(summary)}),
         }
     )
     path.write_text(json.dumps(history, indent=1) + "\n")
+
+
+def _failed_checks(summary: dict) -> str:
+    checks = summary["checks"]
+    failed = [name for name, phase in summary["phases"].items() if phase["exit_code"]]
+    said = [f"suites {', '.join(failed)} failed their gates"] if failed else []
+    if not checks["ledger_verified"]:
+        problems = [line.strip().removeprefix("- ") for line in checks["ledger_verify_report"][1:]]
+        said.append("ledger audit: " + "; ".join(problems))
+    if checks["acknowledged_missing_from_ledger"]:
+        said.append(f"{checks['acknowledged_missing_from_ledger']} acknowledged commands missing")
+    if checks["bills_projection_behind_ledger"] or checks["services_crashed"]:
+        said.append("bills projection behind the ledger, or a service crashed")
+    return "; ".join(said) or "failed"
 
 
 def _commit() -> str:

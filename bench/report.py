@@ -174,6 +174,11 @@ def _history_section(drawn: Path) -> str:
 
     history = json.loads(path.read_text())
     chart = charts.load_history(history, drawn)
+    notes = "".join(
+        f"- {run['measured_at'][:16].replace('T', ' ')}: {run['note']}.\n"
+        for run in history
+        if run.get("note")
+    )
     rows = "\n".join(
         f"| {run['measured_at'][:16].replace('T', ' ')} | `{run['code']}` |"
         f" {figure(run['ping_per_s'], ',.0f')} | {figure(run['endorse_batch_vs_ping'], '.1%')} |"
@@ -193,6 +198,7 @@ doubled between two of them — so read each figure against the ceiling in its o
 |---|---|---:|---:|---:|---:|---|
 {rows}
 
+{notes}
 ![Ledger batch throughput and the ping ceiling, run by run]({CHARTS}/{chart})
 """
 
