@@ -64,6 +64,8 @@ def start_stack(
         "GATEWAY_COOKIE_SECURE": "false",  # plain HTTP on loopback in tests
         "GATEWAY_LOGIN_MAX_FAILURES": 3,
         "GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": 10_000,  # every test client is 127.0.0.1
+        "GATEWAY_RATE_LIMIT": 100_000,  # the fuzz pass sends hundreds of requests a second
+        "GATEWAY_RATE_LIMIT_PER_ADDRESS": 100_000,
         **settings,
     }
     migrate_bills(config)

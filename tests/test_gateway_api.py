@@ -103,6 +103,40 @@ def test_repeated_failed_sign_ins_throttle_the_username_even_with_the_right_pass
     assert int(response.headers["Retry-After"]) > 0
 
 
+def test_a_caller_over_its_rate_limit_waits_for_the_next_window(redis_prefix):
+    import redis
+
+    from services.common.dependencies import PrefixedRedis
+    from services.common.errors import PlatformError
+    from services.gateway.sessions import RateLimit
+
+    moment = [1_000_000.0]  # the limit's own clock, moved by hand
+    store = PrefixedRedis(redis.Redis.from_url("redis://127.0.0.1:6379/0"), redis_prefix)
+    limit = RateLimit(store, 3, 10, now=lambda: moment[0])
+    for _ in range(3):
+        limit.hit("user:alice")
+    limit.hit("user:bob")  # each caller has its own count
+    moment[0] += 6.5
+    with pytest.raises(PlatformError) as refused:
+        limit.hit("user:alice")
+    assert refused.value.code == "RATE_LIMITED"
+    assert refused.value.details == {"retry_after": 4}  # the window turns at 1,000,010
+    moment[0] += 4
+    limit.hit("user:alice")
+
+
+def test_a_rate_limited_answer_is_a_429_with_retry_after_and_documented_everywhere(stack):
+    from services.gateway.web import error_response
+
+    response = error_response("RATE_LIMITED", "too many requests", {"retry_after": 4})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "4"
+    document = Portal(stack.url).get("/api/v1/openapi.json").json()
+    api = {path: operations for path, operations in document["paths"].items() if "/api/" in path}
+    for path, operations in api.items():
+        for method, operation in operations.items():
+            assert "429" in operation["responses"], f"{method.upper()} {path}"
+
+
 def test_signing_out_ends_the_session_on_the_server(portal):
     stolen_cookie = dict(portal.http.cookies)
     assert portal.send("DELETE", "/api/v1/session").status_code == 200

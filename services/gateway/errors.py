@@ -77,6 +77,12 @@ class Throttled(PlatformError):
     code = "LOGIN_THROTTLED"
 
 
+class RateLimited(PlatformError):
+    """Raised when a caller sent more requests than its window allows (429)."""
+
+    code = "RATE_LIMITED"
+
+
 class ServiceUnavailable(PlatformError):
     """Raised when the service behind a route is not running (503)."""
 
@@ -96,6 +102,7 @@ _GATEWAY = {
     EnrolmentProofInvalid.code: 422,
     EnrolmentKeyTaken.code: 409,
     Throttled.code: 429,
+    RateLimited.code: 429,
     ServiceUnavailable.code: 503,
     "ROUTE_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,

@@ -114,6 +114,7 @@ class InsightRoutes:
     def verify_invoice(self, request):
         """Public verification (查验): ``?number=<20 digits>&issue_date=2026-03-02&total_fen=
         113000`` → ``{"authentic": true, "status": "normal"}``; no session needed."""
+        self._limit_address(request)
         total_fen = _integer(request, "total_fen", 0, 10**15)
         number, issue_date = request.args.get("number"), request.args.get("issue_date")
         if total_fen is None or not number or not issue_date:

@@ -20,7 +20,7 @@ def _op(summary: str, ok: dict, *, errors=(401,), body: dict | None = None, para
     operation = {
         "summary": summary,
         "responses": {"200": {"description": "OK", **_json(ok)}}
-        | {str(status): _ERROR for status in errors},
+        | {str(status): _ERROR for status in (*errors, 429)},  # RATE_LIMITED, on every route
         **extra,
     }
     if body is not None:

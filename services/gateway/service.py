@@ -29,7 +29,7 @@ from services.gateway.errors import LoginFailed
 from services.gateway.models import users
 from services.gateway.openapi import document
 from services.gateway.passwords import DECOY_HASH, verify_password
-from services.gateway.sessions import COOKIE, LoginThrottle, SessionStore
+from services.gateway.sessions import COOKIE, LoginThrottle, RateLimit, SessionStore
 from services.gateway.web import http, json_response, read_json
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -40,7 +40,10 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9_.\-]{1,96}$")
 class GatewaySettings(DependencyProvider):
     """Config: ``GATEWAY_SESSION_SECONDS`` (28800), ``GATEWAY_COOKIE_SECURE`` (true),
     ``GATEWAY_LOGIN_MAX_FAILURES`` (5 per user), ``GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS``
-    (50), ``GATEWAY_LOGIN_WINDOW_SECONDS`` (900), ``GATEWAY_AUTO_APPROVE_KEYS`` (false: true
+    (50), ``GATEWAY_LOGIN_WINDOW_SECONDS`` (900), ``GATEWAY_RATE_LIMIT`` (300 requests per
+    signed-in user) and ``GATEWAY_RATE_LIMIT_PER_ADDRESS`` (3000 per client address, on the
+    routes without a session) per ``GATEWAY_RATE_WINDOW_SECONDS`` (10),
+    ``GATEWAY_AUTO_APPROVE_KEYS`` (false: true
     only for the demo and tests, where the gateway registers enrolled browser keys at once with
     ``OPERATOR_KEY_FILE`` as ``OPERATOR_PARTY_ID``)."""
 
@@ -51,6 +54,9 @@ class GatewaySettings(DependencyProvider):
         self.max_failures = int(config.get("GATEWAY_LOGIN_MAX_FAILURES", 5))
         self.max_address_failures = int(config.get("GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS", 50))
         self.window = int(config.get("GATEWAY_LOGIN_WINDOW_SECONDS", 900))
+        self.rate_limit = int(config.get("GATEWAY_RATE_LIMIT", 300))
+        self.address_rate_limit = int(config.get("GATEWAY_RATE_LIMIT_PER_ADDRESS", 3000))
+        self.rate_window = int(config.get("GATEWAY_RATE_WINDOW_SECONDS", 10))
         self.auto_approve = str(config.get("GATEWAY_AUTO_APPROVE_KEYS", "false")).lower() == "true"
         self.operator_id = config.get("OPERATOR_PARTY_ID", "operator")
         self.operator_key = (
@@ -98,7 +104,7 @@ class GatewayService(insight.InsightRoutes):
         payload = self._object(request)
         username, password = _text(payload, "username", 64), _text(payload, "password", 1024)
         throttle = self._throttle()
-        address = request.remote_addr or "unknown"
+        address = self._limit_address(request)
         throttle.check(username, address)
         with self.db.transaction() as session:
             user = session.execute(select(users).where(users.c.username == username)).first()
@@ -259,6 +265,7 @@ class GatewayService(insight.InsightRoutes):
     @http("GET", "/api/v1/ledger/info")
     def ledger_info(self, request):
         """The ledger's origin and checkpoint verifier key (public: what auditors pin)."""
+        self._limit_address(request)
         return json_response(self.ledger.public_info())
 
     @http("GET", "/api/v1/health")
@@ -305,8 +312,17 @@ class GatewayService(insight.InsightRoutes):
         s = self.settings
         return LoginThrottle(self.redis, s.max_failures, s.max_address_failures, s.window)
 
+    def _limit_address(self, request) -> str:
+        """Count a request without a session against its client address; return the address."""
+        address = request.remote_addr or "unknown"
+        s = self.settings
+        RateLimit(self.redis, s.address_rate_limit, s.rate_window).hit(f"addr:{address}")
+        return address
+
     def _portal(self, request, state_changing: bool = False):
         portal = self._sessions().current(request.cookies.get(COOKIE))
+        s = self.settings
+        RateLimit(self.redis, s.rate_limit, s.rate_window).hit(f"user:{portal.username}")
         if state_changing:
             portal.require_csrf(request.headers.get("X-CSRF-Token"))
         return portal

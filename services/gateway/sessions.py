@@ -1,4 +1,4 @@
-"""Server-side sessions and login throttling, both in Redis.
+"""Server-side sessions, login throttling and request rate limits, all in Redis.
 
 A session is a random id (the ``billchain_session`` cookie: HttpOnly, SameSite=Strict, Secure
 unless configured off for plain-HTTP tests) naming a Redis hash ``{username, party_id, csrf}``
@@ -9,10 +9,12 @@ page at login and must come back in ``X-CSRF-Token`` on every state-changing req
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
+import time
 from dataclasses import dataclass
 
-from services.gateway.errors import CsrfRefused, Throttled, Unauthenticated
+from services.gateway.errors import CsrfRefused, RateLimited, Throttled, Unauthenticated
 
 COOKIE = "billchain_session"
 
@@ -99,3 +101,28 @@ class LoginThrottle:
 
     def succeeded(self, username: str) -> None:
         self.redis.client.delete(self._keys(username, "-")[0])
+
+
+class RateLimit:
+    """At most ``limit`` requests per ``window`` seconds for each caller (a signed-in user, or a
+    client address on the routes that need no session), counted in fixed windows in Redis; the
+    rest of the window gets ``RATE_LIMITED`` (429) with Retry-After. ``now`` is the wall clock
+    unless a test passes its own."""
+
+    def __init__(self, redis, limit: int, window_seconds: int, now=time.time):
+        self.redis = redis
+        self.limit = limit
+        self.window = window_seconds
+        self.now = now
+
+    def hit(self, caller: str) -> None:
+        moment = self.now()
+        slot = int(moment // self.window)
+        key = self.redis.key("gateway", "rate", caller[:128], str(slot))
+        pipe = self.redis.client.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, self.window + 1)
+        count = pipe.execute()[0]
+        if count > self.limit:
+            retry = max(1, math.ceil((slot + 1) * self.window - moment))
+            raise RateLimited("too many requests; slow down", {"retry_after": retry})
