@@ -46,6 +46,24 @@ def connection_parameters(amqp_url: str) -> pika.URLParameters:
     return parameters
 
 
+def ensure_exchange(connection, name: str, kind: str) -> None:
+    """Declare the platform's exchange ``name`` only if it is missing. A passive check needs no
+    permission, so a bank's own broker user, which may not configure (or delete) the platform's
+    exchanges, gets by; it is refused only if the platform has not declared the exchange yet.
+    Each step has a channel of its own: a refusal closes the channel it happens on."""
+    probe = connection.channel()
+    try:
+        probe.exchange_declare(name, passive=True)
+    except pika.exceptions.ChannelClosedByBroker as closed:
+        if closed.reply_code != 404:
+            raise
+        declarer = connection.channel()
+        declarer.exchange_declare(name, kind, durable=True)
+        declarer.close()
+        return
+    probe.close()
+
+
 class BankClient:
     """``call(service, method, *args, **kwargs)`` → the result, or raises ``BankApiError``."""
 
@@ -73,7 +91,7 @@ class BankClient:
         # confirms: a publish returns once the broker has the request, and an unroutable one
         # (no such service) raises instead of vanishing
         self.channel.confirm_delivery()
-        self.channel.exchange_declare(self.exchange, "topic", durable=True)
+        ensure_exchange(self.connection, self.exchange, "topic")
         self.reply_to = f"{self.name}-{uuid.uuid4().hex}"
         declared = self.channel.queue_declare(
             f"rpc.reply-{self.reply_to}", exclusive=True, auto_delete=True

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pika
 
-from examples.bank_client.client import connection_parameters
+from examples.bank_client.client import connection_parameters, ensure_exchange
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,14 @@ def declare_subscription(
 ) -> None:
     """Declare (idempotently) the dead-letter exchange and queue, the subscription queue and
     its bindings, on a pika channel."""
-    channel.exchange_declare(DEAD_LETTER_EXCHANGE, "direct", durable=True)
+    ensure_exchange(channel.connection, DEAD_LETTER_EXCHANGE, "direct")
     parked = dead_letter_queue(queue)
     channel.queue_declare(parked, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(parked, DEAD_LETTER_EXCHANGE, routing_key=queue)
     channel.queue_declare(queue, durable=True, arguments=queue_arguments(queue, delivery_limit))
     for key in routing_keys:
         exchange, routing_key = event_binding(key)
-        channel.exchange_declare(exchange, "topic", durable=True)  # as nameko declares it
+        ensure_exchange(channel.connection, exchange, "topic")  # as nameko declares it
         channel.queue_bind(queue, exchange, routing_key=routing_key)
 
 
