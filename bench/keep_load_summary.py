@@ -24,7 +24,11 @@ def main() -> None:
     summary = json.loads(runs[-1].read_text())
     slim = {key: summary[key] for key in KEPT}
     slim["phases"] = {
-        name: {"operations": phase.get("operations", {}), "exit_code": phase.get("exit_code")}
+        name: {
+            "operations": phase.get("operations", {}),
+            "exit_code": phase.get("exit_code"),
+            "ledger": phase.get("ledger", {}),
+        }
         for name, phase in summary["phases"].items()
     }
     (ROOT / "bench" / "load-summary.json").write_text(json.dumps(slim, indent=1) + "\n")

@@ -154,6 +154,7 @@ the same two cores as Locust itself. Full reports: `var/loadtests/<time>/`.
 
 ![p50, p95 and p99 per operation]({CHARTS}/{charts.load_latency(load, drawn)})
 
+{_server_table(load["phases"])}
 {_load_findings(ratios)}
 - After the run: ledger verified ({checks["ledger_verify_report"][0]}); acknowledged commands
   {checks["acknowledged_commands"]:,}, missing from the ledger
@@ -200,6 +201,26 @@ doubled between two of them — so read each figure against the ceiling in its o
 
 {notes}
 ![Ledger batch throughput and the ping ceiling, run by run]({CHARTS}/{chart})
+"""
+
+
+def _server_table(phases: dict) -> str:
+    """The ledger's group commits per suite, from the services' own metrics (scraped around
+    each suite): how the writer lock was shared."""
+    rows = [
+        f"| {name} | {f['group_commits']:,} | {f['mean_commands_per_commit']:,.1f} |"
+        f" {f['mean_commit_ms']:,.1f} | {f['entries_committed']:,} |"
+        for name, phase in phases.items()
+        if (f := phase.get("ledger", {})).get("group_commits")
+    ]
+    if not rows:
+        return ""
+    table = "\n".join(rows)
+    return f"""The ledger's side of each suite (its Prometheus figures, scraped before and after):
+
+| suite | group commits | commands per commit | commit ms, mean (lock wait in) | entries |
+|---|---:|---:|---:|---:|
+{table}
 """
 
 

@@ -9,7 +9,8 @@
    ``--run-time`` on loopback with the suite's shape, thresholds setting its exit code; the
    ``smes`` suite goes through the gateway's HTTP API (started only when it is selected);
 3. measures the ``ledger.ping`` ceiling first, in the same run, and reports the signed
-   bill-endorse path as a ratio of it;
+   bill-endorse path as a ratio of it; scrapes the services' Prometheus figures around each
+   suite (the ledger's group commits: how many, their mean size and time);
 4. checks the ledger verifies (``python -m ledger verify``), that every acknowledged command is
    in it, and that the bills projection stands at the ledger's version of every bill used;
 5. writes ``summary.json``, Locust's CSV and HTML reports and the logs to ``--report-dir``
@@ -37,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from locust.util.timespan import parse_timespan  # noqa: E402
 
 from examples.bank_client import BankClient, BankSigner  # noqa: E402
-from loadtests import report, stack, workload  # noqa: E402
+from loadtests import report, server, stack, workload  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ENDORSE_BATCH = 50  # bills per bills.submit_batch in the endorse_batch suite
@@ -122,9 +123,11 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
         suite.user_class,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(stack.REPO)}
+    before = server.scrape(target.metrics)
     with open(out / f"{name}-locust.log", "w") as log:
         output = {"stdout": log, "stderr": subprocess.STDOUT}
         result = subprocess.run(command, cwd=stack.REPO, env=env, timeout=seconds + 180, **output)
+    ledger = server.ledger_figures(before, server.scrape(target.metrics))
     figures = report.operations(out / f"{name}_stats.csv")
     outcome = _read_json(out / f"{name}-outcome.json")
     total = figures.get("Aggregated", {})
@@ -139,6 +142,7 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
         "operations": figures,
         "outcome": outcome,
         "bills": _bills_of(plan),
+        "ledger": ledger,  # the services' own figures for the suite (an owned stack only)
     }
 
 

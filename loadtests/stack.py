@@ -57,6 +57,7 @@ class Stack:
     key_dir: Path | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)  # each process's /metrics URL
 
 
 def _rabbit(method: str, path: str, body: dict | None = None) -> None:
@@ -184,7 +185,6 @@ def _environment(stack: Stack) -> dict:
         "LEDGER_KEY_FILE": str(stack.key_dir / "ledger.pem"),
         "OPERATOR_KEY_FILE": str(stack.operator_key),
         "LOG_LEVEL": "WARNING",
-        "METRICS_PORT": "0",  # several service processes: each exporter on a free port
         "INVOICES_CREDIT_LIMITS": "false",  # the load stack runs no credit service
     }
 
@@ -198,6 +198,9 @@ def _launch(
     log = open(log_dir / f"services-{name}-{len(stack.logs)}.log", "w")  # noqa: SIM115
     stack.logs.append(log)
     command = [sys.executable, "-m", "nameko", "run", "--config", str(config), *modules]
+    port = _free_port()  # each process its own exporter, scraped around every suite
+    stack.metrics.append(f"http://127.0.0.1:{port}/metrics")
+    env = {**env, "METRICS_ADDRESS": "127.0.0.1", "METRICS_PORT": str(port)}
     stack.processes.append(
         subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     )

@@ -11,7 +11,7 @@ REFUSED = Counter(
 )
 COMMIT_SECONDS = Histogram(
     "billchain_ledger_commit_seconds",
-    "One group commit: its transaction, under the writer lock and after it",
+    "One group commit: its transaction, the wait for the writer lock included",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 GROUP = Histogram(
