@@ -27,6 +27,33 @@ from infrastructure import (  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
 
+STOP_SECONDS = 60
+
+
+def _stop_within_a_minute():
+    """A container's ``stop`` waits for its running workers. A worker stuck on a reply that will
+    never come would hang the whole run (seen once, in a module's teardown, after its tests had
+    passed). After ``STOP_SECONDS`` the container is killed instead, with a warning naming it."""
+    import warnings
+
+    from nameko.containers import ServiceContainer
+
+    graceful = ServiceContainer.stop
+
+    def stop(container):
+        try:
+            with eventlet.Timeout(STOP_SECONDS):
+                return graceful(container)
+        except eventlet.Timeout:
+            stuck = f"{container.service_name} did not stop in {STOP_SECONDS} s: killed"
+            warnings.warn(stuck, stacklevel=2)
+            container.kill()
+
+    ServiceContainer.stop = stop
+
+
+_stop_within_a_minute()
+
 
 @pytest.fixture(scope="session")
 def services() -> Services:
