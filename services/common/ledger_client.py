@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 import eventlet
-from nameko.rpc import RpcProxy
 
 from services.common.errors import CommandRejected
+from services.common.rpc import TimedRpcProxy
 
 
 class LedgerHandle:
@@ -78,7 +78,7 @@ class LedgerHandle:
         return record.get("credit_code") if record else None
 
 
-class LedgerClient(RpcProxy):
+class LedgerClient(TimedRpcProxy):
     def __init__(self, **options):
         super().__init__("ledger", **options)
         self._party_cache: dict = {}

@@ -40,7 +40,6 @@ from datetime import UTC, datetime
 import orjson
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -49,6 +48,7 @@ from ledger.commands import format_time, parse_time
 from services.common.dependencies import Database, Redis
 from services.common.entrypoints import rpc
 from services.common.metrics import Metrics
+from services.common.rpc import TimedRpcProxy
 from services.credit import projection
 from services.credit.assessment import assess
 from services.credit.errors import (
@@ -94,7 +94,7 @@ class CreditService:
     db = Database()
     metrics = Metrics()
     redis = Redis()
-    ledger = RpcProxy("ledger")
+    ledger = TimedRpcProxy("ledger")
     model = CreditModel()
     books = BookKeeper()
     dispatch = EventDispatcher()

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from sqlalchemy import select
 from werkzeug.utils import send_from_directory
 
@@ -23,6 +22,7 @@ from ledger.commands import format_time
 from services.common.dependencies import Clock, Database, Redis
 from services.common.errors import ValidationFailed
 from services.common.metrics import Metrics
+from services.common.rpc import TimedRpcProxy
 from services.gateway import access, insight, operations
 from services.gateway.enrolment import check_enrolment
 from services.gateway.errors import LoginFailed
@@ -90,9 +90,9 @@ class GatewayService(insight.InsightRoutes):
     redis = Redis()
     clock = Clock()
     settings = GatewaySettings()
-    bills = RpcProxy("bills")
-    invoices = RpcProxy("invoices")
-    ledger = RpcProxy("ledger")
+    bills = TimedRpcProxy("bills")
+    invoices = TimedRpcProxy("invoices")
+    ledger = TimedRpcProxy("ledger")
 
     # -- session ------------------------------------------------------------------------------
 

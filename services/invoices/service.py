@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from ledger import verify
@@ -23,6 +22,7 @@ from services.common.entrypoints import rpc
 from services.common.errors import CommandRejected
 from services.common.ledger_client import LedgerClient
 from services.common.metrics import Metrics
+from services.common.rpc import TimedRpcProxy
 from services.invoices import credit_limits
 from services.invoices.domain import decide, parse_command, public_verification
 from services.invoices.fields import IDENTIFIER, INVOICE_NUMBER, PARTY, Body
@@ -51,8 +51,8 @@ class InvoicesService:
     metrics = Metrics()
     clock = Clock()
     ledger = LedgerClient()
-    ledger_parties = RpcProxy("ledger")  # uncached party records, for a key just registered
-    credit = RpcProxy("credit")  # limits, when INVOICES_CREDIT_LIMITS is true
+    ledger_parties = TimedRpcProxy("ledger")  # uncached party records, for a key just registered
+    credit = TimedRpcProxy("credit")  # limits, when INVOICES_CREDIT_LIMITS is true
     settings = Config()
     dispatch = EventDispatcher()
 
