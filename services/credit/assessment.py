@@ -44,12 +44,11 @@ REASONS = {
 # that the record is missing, not that the behaviour is bad: a supplier with no payment due
 # yet has not paid late.
 NO_RECORD = ("NO_RECORD", "no record on the ledger yet")
+_NO_PAYMENTS_DUE = ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet")
+_NO_SALES_INVOICES = ("NO_SALES_INVOICES", "no sales invoices on the ledger yet")
 MISSING = {
-    "ontime_rate": ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet"),
-    "dbt_wavg": ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet"),
-    "dbt_recent": ("NO_PAYMENTS_DUE", "no payment to a supplier has fallen due yet"),
-    "dilution_rate": ("NO_SALES_INVOICES", "no sales invoices on the ledger yet"),
-    "three_flow_match_rate": ("NO_SALES_INVOICES", "no sales invoices on the ledger yet"),
+    **dict.fromkeys(("ontime_rate", "dbt_wavg", "dbt_recent"), _NO_PAYMENTS_DUE),
+    **dict.fromkeys(("dilution_rate", "three_flow_match_rate"), _NO_SALES_INVOICES),
     "turnover_growth": ("NO_RECENT_SALES", "no sales verified in the last 180 days"),
 }
 
