@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import redis
 import requests
 from bills_service_harness import HOLIDAYS, Desk, TestClock
-from infrastructure import create_vhost, delete_vhost
+from infrastructure import delete_vhost, private_ledger
 
 from ledger import canonical_encode
 
@@ -37,7 +37,6 @@ def start_stack(
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.operations import bootstrap
     from ledger.service.service import LedgerService
     from services.bills.operations import migrate as migrate_bills
     from services.bills.service import BillsService
@@ -46,15 +45,9 @@ def start_stack(
     from services.invoices.operations import migrate as migrate_invoices
     from services.invoices.service import InvoicesService
 
-    vhost = f"billchain-test-{run_id}-{label}"
-    create_vhost(services, vhost)
-    ledger = {
-        **ledger_config,
-        "AMQP_URI": f"{services.amqp_base}/{vhost}",
-        "DATABASE_URL": database_factory(f"{label}_ledger"),
-        "REDIS_PREFIX": f"{redis_prefix}{label}:",
-    }
-    bootstrap(ledger)
+    ledger, vhost = private_ledger(
+        services, ledger_config, database_factory, run_id, redis_prefix, label
+    )
     config = {
         **ledger,
         "DATABASE_URL": database_factory(label),

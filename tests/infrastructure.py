@@ -84,6 +84,33 @@ def delete_vhost(services: Services, vhost: str) -> None:
     _api(services, "delete", f"vhosts/{vhost}")
 
 
+def private_ledger(
+    services: Services,
+    ledger_config: dict,
+    database_factory,
+    run_id: str,
+    redis_prefix: str,
+    label: str,
+    **settings,
+) -> tuple[dict, str]:
+    """A bootstrapped ledger of one test module's own: vhost ``billchain-test-<run>-<label>``,
+    database ``<label>_ledger``, Redis prefix ``<prefix><label>:``, and ``settings`` on top of
+    ``ledger_config``. Returns (its config, the vhost), and the caller deletes the vhost."""
+    from ledger.service.operations import bootstrap
+
+    vhost = f"billchain-test-{run_id}-{label}"
+    create_vhost(services, vhost)
+    config = {
+        **ledger_config,
+        "AMQP_URI": f"{services.amqp_base}/{vhost}",
+        "DATABASE_URL": database_factory(f"{label}_ledger"),
+        "REDIS_PREFIX": f"{redis_prefix}{label}:",
+        **settings,
+    }
+    bootstrap(config)
+    return config, vhost
+
+
 def _admin_engine(services: Services):
     return create_engine(services.postgres_admin_url, isolation_level="AUTOCOMMIT")
 

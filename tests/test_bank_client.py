@@ -21,7 +21,7 @@ import pytest
 import requests
 from bills_factories import MILLION_YUAN
 from bills_service_harness import Desk
-from infrastructure import create_vhost, delete_vhost
+from infrastructure import delete_vhost, private_ledger
 from invoice_factories import invoice_body, line, random_id
 from kombu import Connection
 from ledger_factories import Signer
@@ -53,22 +53,15 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.operations import bootstrap
     from ledger.service.service import LedgerService
     from services.bills.operations import migrate as migrate_bills
     from services.bills.service import BillsService
     from services.invoices.operations import migrate as migrate_invoices
     from services.invoices.service import InvoicesService
 
-    vhost = f"billchain-test-{run_id}-bankapi"
-    create_vhost(services, vhost)
-    ledger = {
-        **ledger_config,
-        "AMQP_URI": f"{services.amqp_base}/{vhost}",
-        "DATABASE_URL": database_factory("bankapi_ledger"),
-        "REDIS_PREFIX": f"{redis_prefix}bankapi:",
-    }
-    bootstrap(ledger)
+    ledger, vhost = private_ledger(
+        services, ledger_config, database_factory, run_id, redis_prefix, "bankapi"
+    )
     bills = {**ledger, "DATABASE_URL": database_factory("bankapi_bills")}
     bills["BILLS_TICK_SECONDS"] = 3600
     migrate_bills(bills)

@@ -19,7 +19,7 @@ from bills_service_harness import (
     event_recorder,
     wait_until,
 )
-from infrastructure import create_vhost, delete_vhost
+from infrastructure import delete_vhost, private_ledger
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import sessionmaker
 
@@ -32,20 +32,13 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.operations import bootstrap
     from ledger.service.service import LedgerService
     from services.bills.operations import migrate
     from services.bills.service import BillsService
 
-    vhost = f"billchain-test-{run_id}-bills"
-    create_vhost(services, vhost)
-    ledger = {
-        **ledger_config,
-        "AMQP_URI": f"{services.amqp_base}/{vhost}",
-        "DATABASE_URL": database_factory("bills_ledger"),
-        "REDIS_PREFIX": f"{redis_prefix}bills:",
-    }
-    bootstrap(ledger)
+    ledger, vhost = private_ledger(
+        services, ledger_config, database_factory, run_id, redis_prefix, "bills"
+    )
     config = {
         **ledger,
         "DATABASE_URL": database_factory("bills"),

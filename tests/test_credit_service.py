@@ -16,7 +16,7 @@ import pytest
 import redis
 from bills_service_harness import TestClock, wait_until
 from credit_factories import concerns
-from infrastructure import create_vhost, delete_vhost
+from infrastructure import delete_vhost, private_ledger
 from kombu import Connection
 from nameko.events import event_handler
 from sqlalchemy import create_engine, func, select
@@ -57,21 +57,19 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.operations import bootstrap
     from ledger.service.service import LedgerService
     from services.credit.operations import migrate
     from services.credit.service import CreditService
 
-    vhost = f"billchain-test-{run_id}-credit"
-    create_vhost(services, vhost)
-    ledger = {
-        **ledger_config,
-        "AMQP_URI": f"{services.amqp_base}/{vhost}",
-        "DATABASE_URL": database_factory("credit_ledger"),
-        "REDIS_PREFIX": f"{redis_prefix}credit:",
-        "LEDGER_BLOCK_SIZE": 1000,
-    }
-    bootstrap(ledger)
+    ledger, vhost = private_ledger(
+        services,
+        ledger_config,
+        database_factory,
+        run_id,
+        redis_prefix,
+        "credit",
+        LEDGER_BLOCK_SIZE=1000,
+    )
     config = {**ledger, "DATABASE_URL": database_factory("credit")}
     migrate(config)
     alerts = AlertLog()

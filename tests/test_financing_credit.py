@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from infrastructure import create_vhost, delete_vhost
+from infrastructure import delete_vhost, private_ledger
 from invoice_factories import random_id
 from invoices_service_harness import Desk, Party, as_refusal
 from ledger_factories import admission
@@ -28,22 +28,15 @@ def start_stack(label, ledger_config, database_factory, services, run_id, redis_
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.operations import bootstrap
     from ledger.service.service import LedgerService
     from services.credit.operations import migrate as migrate_credit
     from services.credit.service import CreditService
     from services.invoices.operations import migrate as migrate_invoices
     from services.invoices.service import InvoicesService
 
-    vhost = f"billchain-test-{run_id}-{label}"
-    create_vhost(services, vhost)
-    ledger = {
-        **ledger_config,
-        "AMQP_URI": f"{services.amqp_base}/{vhost}",
-        "DATABASE_URL": database_factory(f"{label}_ledger"),
-        "REDIS_PREFIX": f"{redis_prefix}{label}:",
-    }
-    bootstrap(ledger)
+    ledger, vhost = private_ledger(
+        services, ledger_config, database_factory, run_id, redis_prefix, label
+    )
     invoices = {
         **ledger,
         "DATABASE_URL": database_factory(f"{label}_invoices"),
