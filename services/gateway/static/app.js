@@ -91,7 +91,8 @@ const STRINGS = {
 
 const ERRORS = {
   zh: {
-    LOGIN_FAILED: "用户名或密码错误", LOGIN_THROTTLED: "登录失败次数过多，请稍后再试", RATE_LIMITED: "请求过于频繁，请稍后再试",
+    LOGIN_FAILED: "用户名或密码错误", LOGIN_THROTTLED: "登录失败次数过多，请稍后再试",
+    RATE_LIMITED: "请求过于频繁，请稍后再试",
     UNAUTHENTICATED: "请先登录", CSRF_REFUSED: "页面已过期，请刷新后重试",
     PARTY_MISMATCH: "只能以本企业身份操作", STREAM_VERSION_CONFLICT: "票据已被更新，请刷新后重试",
     KEY_UNKNOWN: "签名公钥尚未登记", KEY_REVOKED: "签名公钥已被吊销", KEY_NOT_SIGNERS: "签名公钥不属于本企业",
