@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import time
 
-import eventlet
-
 from services.common.errors import CommandRejected
-from services.common.rpc import TimedRpcProxy
+from services.common.rpc import TimedRpcProxy, answer_within
 
 
 class LedgerHandle:
@@ -41,13 +39,7 @@ class LedgerHandle:
         return self._in_time(self._ledger.append, signed_commands)
 
     def _in_time(self, call, *args):
-        try:
-            with eventlet.Timeout(self.APPEND_TIMEOUT_SECONDS):
-                return call(*args)
-        except eventlet.Timeout:
-            raise CommandRejected(
-                "LEDGER_UNAVAILABLE", "the ledger did not answer in time"
-            ) from None
+        return answer_within(self.APPEND_TIMEOUT_SECONDS, _ledger_unavailable, call, *args)
 
     def read_entries(self, after: int = -1, limit: int = 1000, stream_prefix: str | None = None):
         return self._ledger.read_entries(after, limit, stream_prefix)
@@ -76,6 +68,10 @@ class LedgerHandle:
     def credit_code_of(self, party_id: str) -> str | None:
         record = self.party(party_id)
         return record.get("credit_code") if record else None
+
+
+def _ledger_unavailable() -> CommandRejected:
+    return CommandRejected("LEDGER_UNAVAILABLE", "the ledger did not answer in time")
 
 
 class LedgerClient(TimedRpcProxy):

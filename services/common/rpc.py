@@ -11,6 +11,8 @@ Tighter bounds with their own codes (``LEDGER_UNAVAILABLE`` for appends,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import eventlet
 from nameko.rpc import RpcProxy
 
@@ -38,15 +40,21 @@ class TimedService:
     def __getattr__(self, method: str):
         call = getattr(self._proxy, method)
 
-        def within_time(*args, **kwargs):
-            try:
-                with eventlet.Timeout(self._timeout):
-                    return call(*args, **kwargs)
-            except eventlet.Timeout:
-                raise CommandRejected(
-                    "SERVICE_UNAVAILABLE",
-                    f"{self._service} did not answer in time",
-                    {"service": self._service, "method": method, "seconds": self._timeout},
-                ) from None
+        def unavailable() -> CommandRejected:
+            details = {"service": self._service, "method": method, "seconds": self._timeout}
+            return CommandRejected(
+                "SERVICE_UNAVAILABLE", f"{self._service} did not answer in time", details
+            )
 
-        return within_time
+        return lambda *args, **kwargs: answer_within(
+            self._timeout, unavailable, call, *args, **kwargs
+        )
+
+
+def answer_within(seconds: float, refusal: Callable[[], Exception], call, *args, **kwargs):
+    """``call(*args, **kwargs)``; ``refusal()`` is raised if it has not answered in ``seconds``."""
+    try:
+        with eventlet.Timeout(seconds):
+            return call(*args, **kwargs)
+    except eventlet.Timeout:
+        raise refusal() from None
