@@ -26,8 +26,8 @@ from ledger_bench import signed_batches  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
 from ledger.keys import read_private_key  # noqa: E402
-from ledger.service.appender import Appender  # noqa: E402
-from ledger.service.operations import bootstrap, ledger_settings  # noqa: E402
+from services.ledger.appender import Appender  # noqa: E402
+from services.ledger.operations import bootstrap, ledger_settings  # noqa: E402
 
 GROUP = 1000
 FILL_GROUP = 4000  # entries per commit while growing the ledger between measurements

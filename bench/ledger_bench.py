@@ -36,8 +36,8 @@ from infrastructure import (  # noqa: E402
 from ledger import generate_private_key, save_private_key, sign_command, verify_batch  # noqa: E402
 from ledger.commands import b64encode  # noqa: E402
 from ledger.keys import public_key_der  # noqa: E402
-from ledger.service.operations import bootstrap  # noqa: E402
 from services.common.serialization import NAMEKO_SERIALIZER_CONFIG  # noqa: E402
+from services.ledger.operations import bootstrap  # noqa: E402
 
 # Ledger service processes consuming the same queue, as deployed (deploy/k8s runs 2 replicas;
 # the advisory lock keeps one writer at a time, the replicas share parsing and verification).
@@ -81,7 +81,7 @@ def isolated_ledger(workdir: Path):
                 "run",
                 "--config",
                 str(config_file),
-                "ledger.service.service",
+                "services.ledger.service",
             ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -2,8 +2,8 @@
 
 import sys
 
-from ledger.service.operations import rpc_proxy
 from services.common.config import load_config
+from services.ledger.operations import rpc_proxy
 
 
 def main(service: str) -> int:

@@ -1,5 +1,5 @@
 """What the services saw during a suite: their Prometheus figures scraped before and after it
-(every process of the stack; services.common.metrics and ledger.service.metrics), summed
+(every process of the stack; services.common.metrics and services.ledger.metrics), summed
 across processes and differenced. Means are exact (sum / count); no quantile is guessed from
 histogram buckets."""
 

@@ -137,7 +137,7 @@ def start(
                 if subprocess.run(command, env=env, cwd=REPO, **output).returncode:
                     raise SystemExit(f"{' '.join(step)} failed: see {log_dir / 'setup.log'}")
         # the ledger as it is deployed: replicas sharing its queue, one committing at a time
-        modules = [["ledger.service.service"] for _ in range(LEDGER_REPLICAS)]
+        modules = [["services.ledger.service"] for _ in range(LEDGER_REPLICAS)]
         present = [
             f"services.{s}.service"
             for s in services

@@ -108,8 +108,8 @@ def key_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def ledger_config(database_factory, amqp_uri, redis_prefix, key_dir):
-    from ledger.service.operations import bootstrap
     from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
+    from services.ledger.operations import bootstrap
 
     config = {
         **NAMEKO_SERIALIZER_CONFIG,
@@ -133,7 +133,7 @@ def ledger_config(database_factory, amqp_uri, redis_prefix, key_dir):
 def ledger_service(ledger_config):
     from nameko.containers import ServiceContainer
 
-    from ledger.service.service import LedgerService
+    from services.ledger.service import LedgerService
 
     container = ServiceContainer(LedgerService, ledger_config)
     container.start()
@@ -203,7 +203,7 @@ def ledger_replica(ledger_config, services, name: str, tmp_path_factory, **setti
             "run",
             "--config",
             str(config_file),
-            "ledger.service.service",
+            "services.ledger.service",
         ],
         cwd=Path(__file__).resolve().parent.parent,
     )

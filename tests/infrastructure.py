@@ -96,7 +96,7 @@ def private_ledger(
     """A bootstrapped ledger of one test module's own: vhost ``billchain-test-<run>-<label>``,
     database ``<label>_ledger``, Redis prefix ``<prefix><label>:``, and ``settings`` on top of
     ``ledger_config``. Returns (its config, the vhost), and the caller deletes the vhost."""
-    from ledger.service.operations import bootstrap
+    from services.ledger.operations import bootstrap
 
     vhost = f"billchain-test-{run_id}-{label}"
     create_vhost(services, vhost)

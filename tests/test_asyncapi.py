@@ -24,7 +24,7 @@ CODE_SOURCES = [
     "ledger/errors.py",
     "ledger/signatures.py",
     "ledger/membership.py",
-    "ledger/service/*.py",
+    "services/ledger/*.py",
     "services/common/*.py",
     "services/bills/*.py",
     "services/invoices/*.py",
@@ -138,10 +138,10 @@ def test_operations_send_and_receive_only_messages_of_their_channels():
 
 
 def service_classes() -> dict:
-    from ledger.service.service import LedgerService
     from services.bills.service import BillsService
     from services.credit.service import CreditService
     from services.invoices.service import InvoicesService
+    from services.ledger.service import LedgerService
 
     return {
         "ledger": LedgerService,

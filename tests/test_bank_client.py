@@ -53,11 +53,11 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.service import LedgerService
     from services.bills.operations import migrate as migrate_bills
     from services.bills.service import BillsService
     from services.invoices.operations import migrate as migrate_invoices
     from services.invoices.service import InvoicesService
+    from services.ledger.service import LedgerService
 
     ledger, vhost = private_ledger(
         services, ledger_config, database_factory, run_id, redis_prefix, "bankapi"

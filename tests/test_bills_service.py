@@ -32,9 +32,9 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.service import LedgerService
     from services.bills.operations import migrate
     from services.bills.service import BillsService
+    from services.ledger.service import LedgerService
 
     ledger, vhost = private_ledger(
         services, ledger_config, database_factory, run_id, redis_prefix, "bills"

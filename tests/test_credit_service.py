@@ -57,9 +57,9 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.service import LedgerService
     from services.credit.operations import migrate
     from services.credit.service import CreditService
+    from services.ledger.service import LedgerService
 
     ledger, vhost = private_ledger(
         services,

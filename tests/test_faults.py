@@ -28,7 +28,7 @@ from ledger_factories import stream
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
-from ledger.service.audit import audit
+from ledger.audit import audit
 
 CHUNKS, CHUNK = 12, 250  # one batch sent as concurrent calls: several group commits
 APPLICATION = "billchain-faults"  # how PostgreSQL tells this replica's connections apart

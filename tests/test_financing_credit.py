@@ -28,11 +28,11 @@ def start_stack(label, ledger_config, database_factory, services, run_id, redis_
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from ledger.service.service import LedgerService
     from services.credit.operations import migrate as migrate_credit
     from services.credit.service import CreditService
     from services.invoices.operations import migrate as migrate_invoices
     from services.invoices.service import InvoicesService
+    from services.ledger.service import LedgerService
 
     ledger, vhost = private_ledger(
         services, ledger_config, database_factory, run_id, redis_prefix, label

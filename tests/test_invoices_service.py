@@ -422,8 +422,8 @@ def test_an_entry_appended_straight_to_the_ledger_is_healed_into_the_projection(
 def test_a_gap_in_the_entries_heard_is_filled_from_the_ledger(
     desk, rpc, seller, buyer, ledger_config
 ):
-    from ledger.service.direct import append_direct
-    from ledger.service.operations import ledger_settings
+    from services.ledger.direct import append_direct
+    from services.ledger.operations import ledger_settings
 
     body = desk.invoice(seller, buyer)
     number, stream = body["number"], f"invoice:{body['number']}"

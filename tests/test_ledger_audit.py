@@ -13,22 +13,22 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger import NoteKey, generate_private_key, read_private_key, save_private_key
+from ledger.audit import audit
 from ledger.bundle import verify_bundle
 from ledger.checkpoints import Checkpoint, sign_checkpoint
 from ledger.commands import SignedCommand, format_time
-from ledger.service.appender import Appender
-from ledger.service.audit import audit
-from ledger.service.direct import append_direct
-from ledger.service.operations import bootstrap, export_bundle, ledger_settings, note_key
 from ledger.witness import WitnessRefusal, WitnessState, run_once, witness_checkpoint
+from services.ledger.appender import Appender
+from services.ledger.direct import append_direct
+from services.ledger.operations import bootstrap, export_bundle, ledger_settings, note_key
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def ledger_cli(*arguments: str) -> subprocess.CompletedProcess:
-    """``python -m ledger …`` as an auditor runs it."""
+def ledger_cli(*arguments: str, module: str = "ledger") -> subprocess.CompletedProcess:
+    """``python -m ledger …`` as an auditor runs it (``services.ledger`` for the operator's)."""
     return subprocess.run(
-        [sys.executable, "-m", "ledger", *arguments],
+        [sys.executable, "-m", module, *arguments],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -249,6 +249,7 @@ def test_the_witness_command_line_cosigns(rpc, admit, ledger_config, tmp_path):
         str(tmp_path / "state.json"),
         "--vkey",
         vkey,
+        module="services.ledger",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cosigned checkpoint at tree size" in result.stdout

@@ -29,13 +29,13 @@ from sqlalchemy import create_engine, select
 
 from ledger import generate_private_key, public_key_der, read_private_key, save_private_key
 from ledger.commands import b64encode, parse_time, sign_command
-from ledger.service.direct import append_direct
-from ledger.service.models import parties
-from ledger.service.operations import ledger_settings, migrate, rpc_proxy
 from services.common.config import load_config
 from services.common.errors import CommandRejected
 from services.credit.world import World, generate_world, write_world
 from services.gateway.operations import add_user
+from services.ledger.direct import append_direct
+from services.ledger.models import parties
+from services.ledger.operations import ledger_settings, migrate, rpc_proxy
 
 SEED, SIZE, DAYS = 7, 30, 150
 KEYS = Path("var/keys/demo")

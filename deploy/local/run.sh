@@ -33,12 +33,12 @@ with admin.connect() as connection:
 PYTHON
 
 # the ledger's schema and, on an empty ledger, its operator admitted at the demo world's first
-# morning (what `python -m ledger bootstrap` does, at an earlier time)
+# morning (what `python -m services.ledger bootstrap` does, at an earlier time)
 $PY -m deploy.local.demo_data bootstrap --config config.yml
 $PY -m deploy.local.migrate_services
 
 # each service class named: a module may hold other classes with entrypoints (mixins)
-modules=(ledger.service.service:LedgerService)
+modules=(services.ledger.service:LedgerService)
 for service in bills:BillsService invoices:InvoicesService credit:CreditService \
   gateway:GatewayService; do
   [ -f "services/${service%%:*}/service.py" ] && modules+=("services.${service/:/.service:}")

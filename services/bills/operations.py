@@ -16,7 +16,7 @@ def migrate(config: dict) -> None:
 
 def rebuild(config: dict) -> dict:
     """Ask a running bills service to replay the ledger into a fresh projection."""
-    from ledger.service.operations import rpc_proxy
+    from services.ledger.operations import rpc_proxy
 
     with rpc_proxy(config) as rpc:
         return rpc.bills.rebuild()

@@ -1,5 +1,5 @@
 """Prometheus metrics: every entrypoint's calls and time (a service's own figures, such as
-the ledger's in ``ledger.service.metrics``, are defined beside it, in the same registry).
+the ledger's in ``services.ledger.metrics``, are defined beside it, in the same registry).
 
 Add ``metrics = Metrics()`` to a service class. With ``METRICS_PORT`` in the config, the first
 such container in a process starts one exporter on ``METRICS_ADDRESS:METRICS_PORT``

@@ -61,7 +61,7 @@ def register_key(config: dict, party_id: str, public_key: str, now: datetime | N
     """The operator admits a browser's public key (SPKI DER, base64url) for an existing party:
     a ``key.register`` signed with ``OPERATOR_KEY_FILE``, appended to the ledger."""
     from ledger import read_private_key
-    from ledger.service.operations import rpc_proxy
+    from services.ledger.operations import rpc_proxy
 
     operator_key = read_private_key(config["OPERATOR_KEY_FILE"])
     operator = config.get("OPERATOR_PARTY_ID", "operator")

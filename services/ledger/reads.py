@@ -13,10 +13,10 @@ from ledger.errors import InvalidCheckpoint
 from ledger.merkle import store_consistency_proof, store_inclusion_proof
 from ledger.notes import NoteKey
 from ledger.receipts import make_receipt
-from ledger.service.appender import latest_checkpoint_note, read_record
-from ledger.service.merkle_store import PostgresMerkleStore
-from ledger.service.models import blocks, cosignatures, entries, parties, party_keys
 from services.common.errors import CommandRejected, NotFound, ValidationFailed
+from services.ledger.appender import latest_checkpoint_note, read_record
+from services.ledger.merkle_store import PostgresMerkleStore
+from services.ledger.models import blocks, cosignatures, entries, parties, party_keys
 
 
 def tree_size(connection) -> int:

@@ -34,8 +34,8 @@ from ledger.membership import (
 )
 from ledger.merkle import store_inclusion_proof, store_root
 from ledger.receipts import compact_receipt, leaf_record, make_receipt
-from ledger.service.merkle_store import PostgresMerkleStore
-from ledger.service.models import (
+from services.ledger.merkle_store import PostgresMerkleStore
+from services.ledger.models import (
     blocks,
     bulk_insert,
     checkpoints,

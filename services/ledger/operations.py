@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, select
 from ledger.commands import b64encode, entry_id, sign_command
 from ledger.keys import public_key_der, read_private_key
 from ledger.notes import NoteKey
-from ledger.service import reads
-from ledger.service.appender import LedgerSettings, read_record
-from ledger.service.models import parties, party_keys
 from services.common.migrate import upgrade
+from services.ledger import reads
+from services.ledger.appender import LedgerSettings, read_record
+from services.ledger.models import parties, party_keys
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -38,7 +38,7 @@ def migrate(config: dict) -> None:
 
 def bootstrap(config: dict) -> str:
     """Migrate, then admit the operator with its own key if the ledger is empty (idempotent)."""
-    from ledger.service.direct import append_direct
+    from services.ledger.direct import append_direct
 
     migrate(config)
     engine = create_engine(config["DATABASE_URL"])

@@ -22,8 +22,8 @@ from sqlalchemy import create_engine
 from ledger.batch import EntryVerifier, VerifierPool
 from ledger.keys import read_private_key
 from ledger.notes import NoteKey
-from ledger.service import metrics
-from ledger.service.appender import Appender, LedgerSettings
+from services.ledger import metrics
+from services.ledger.appender import Appender, LedgerSettings
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 4000  # commands per transaction

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ledger.batch import batch_reasons
 from ledger.commands import SignedCommand
-from ledger.service.appender import Appender, LedgerSettings, Outcome, Refusal
-from ledger.service.intake import _bootstrap_key
-from ledger.service.models import party_keys
+from services.ledger.appender import Appender, LedgerSettings, Outcome, Refusal
+from services.ledger.intake import _bootstrap_key
+from services.ledger.models import party_keys
 
 
 def append_direct(engine, settings: LedgerSettings, commands: list[SignedCommand], now=None):

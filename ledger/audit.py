@@ -5,15 +5,17 @@ Merkle node recomputed, every signature re-verified in batch with the key the si
 that sequence (membership is replayed from the entries themselves), every stream's versions
 checked to run 0, 1, 2 …, the block chain and every checkpoint checked against the recomputed
 roots and the ledger's pinned key. It reports counts and timing, and names the first bad entry.
+
+It reads the tables with plain SQL over psycopg2 (imported when an audit runs), so the SDK an
+auditor installs needs no ORM and none of the platform's services.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-from sqlalchemy import create_engine, select
 
 from ledger import canonical
 from ledger.batch import batch_reasons
@@ -30,7 +32,6 @@ from ledger.membership import (
 )
 from ledger.merkle import InMemoryMerkleStore, leaf_hash, store_root
 from ledger.notes import NoteKey
-from ledger.service.models import blocks, checkpoints, cosignatures, entries, merkle_nodes
 
 PAGE = 5000
 
@@ -70,27 +71,50 @@ def audit(database_url: str, ledger_vkey: str, progress: Callable[[str], None] =
     started = time.perf_counter()
     report = AuditReport()
     log_key = NoteKey.from_vkey(ledger_vkey)
-    engine = create_engine(database_url)
     store = InMemoryMerkleStore()
-    with engine.connect() as connection:
+    with _connect(database_url) as connection:
         _check_entries(connection, report, store, progress)
         _check_nodes(connection, report, store)
         _check_blocks(connection, report, store, log_key)
         _check_checkpoints(connection, report, store, log_key)
-    engine.dispose()
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Reader:
+    """Read-only queries over one psycopg2 connection, rows as named tuples."""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def execute(self, sql: str, parameters: tuple = ()) -> list:
+        from psycopg2.extras import NamedTupleCursor
+
+        with self._connection.cursor(cursor_factory=NamedTupleCursor) as cursor:
+            cursor.execute(sql, parameters)
+            return cursor.fetchall()
+
+
+@contextmanager
+def _connect(database_url: str):
+    """``postgresql://…`` or SQLAlchemy's ``postgresql+psycopg2://…``, read-only."""
+    import psycopg2
+
+    connection = psycopg2.connect(database_url.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        connection.set_session(readonly=True)
+        yield _Reader(connection)
+    finally:
+        connection.close()
 
 
 def _check_entries(connection, report, store, progress) -> None:
     replay, after = _Replay(), -1
     while True:
         rows = connection.execute(
-            select(entries)
-            .where(entries.c.sequence > after)
-            .order_by(entries.c.sequence)
-            .limit(PAGE)
-        ).all()
+            "SELECT * FROM ledger.entries WHERE sequence > %s ORDER BY sequence LIMIT %s",
+            (after, PAGE),
+        )
         if not rows:
             return
         pending = []
@@ -169,9 +193,7 @@ def _verify_signatures(pending, report) -> None:
 
 def _check_nodes(connection, report, store) -> None:
     rows = connection.execute(
-        select(merkle_nodes.c.level, merkle_nodes.c.index, merkle_nodes.c.hash).order_by(
-            merkle_nodes.c.level, merkle_nodes.c.index
-        )
+        'SELECT level, "index", hash FROM ledger.merkle_nodes ORDER BY level, "index"'
     )
     for level, index, stored in rows:
         report.nodes_checked += 1
@@ -193,7 +215,7 @@ def _check_blocks(connection, report, store, log_key) -> None:
     sealed = [
         SealedBlock(BlockHeader.from_dict(canonical.decode(bytes(header))), bytes(signature))
         for header, signature in connection.execute(
-            select(blocks.c.header, blocks.c.signature).order_by(blocks.c.height)
+            "SELECT header, signature FROM ledger.blocks ORDER BY height"
         )
     ]
     report.blocks = len(sealed)
@@ -210,9 +232,9 @@ def _check_blocks(connection, report, store, log_key) -> None:
 
 def _check_checkpoints(connection, report, store, log_key) -> None:
     witness_lines = {}
-    for size, line in connection.execute(select(cosignatures.c.tree_size, cosignatures.c.line)):
+    for size, line in connection.execute("SELECT tree_size, line FROM ledger.cosignatures"):
         witness_lines.setdefault(size, []).append(line)
-    for size, note in connection.execute(select(checkpoints.c.tree_size, checkpoints.c.note)):
+    for size, note in connection.execute("SELECT tree_size, note FROM ledger.checkpoints"):
         report.checkpoints += 1
         try:
             checkpoint = verify_checkpoint(note, log_key).checkpoint

@@ -1,4 +1,4 @@
-"""The ledger service (nameko): ``nameko run --config config.yml ledger.service.service``.
+"""The ledger service (nameko): ``nameko run --config config.yml services.ledger.service``.
 
 Every state change on the platform arrives here as a signed command. RPC methods (all errors
 carry stable codes):
@@ -26,13 +26,13 @@ import eventlet
 from nameko.events import EventDispatcher
 from nameko.timer import timer
 
-from ledger.service import reads
-from ledger.service.intake import Intake
-from ledger.service.runtime import LedgerRuntime
 from services.common.dependencies import Clock, Database, Redis
 from services.common.entrypoints import rpc
 from services.common.errors import CommandRejected
 from services.common.metrics import Metrics
+from services.ledger import reads
+from services.ledger.intake import Intake
+from services.ledger.runtime import LedgerRuntime
 
 EVENT_ENTRIES = 500  # entries per entries_committed event: bounded messages on the broker
 

@@ -1,0 +1,3 @@
+from services.ledger.cli import main
+
+main()
