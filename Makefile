@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv services test lint format bench load run screenshots clean
+.PHONY: venv services test test-unit lint format bench load run screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ services:
 	deploy/local/services.sh
 	deploy/local/browser.sh
 
+# every tier: tests/unit (pure), tests/service (one service on the real infrastructure),
+# tests/system (stacks, browser, load smoke)
 test: lint services
 	$(VENV)/bin/pytest
+
+# no broker, database or Redis needed: the pure rules, the SDK, the contracts
+test-unit: $(STAMP)
+	$(VENV)/bin/pytest -q tests/unit
 
 # a failed run is kept too (its figures and its failed checks), then make load fails
 load: $(STAMP) services
@@ -43,7 +49,7 @@ bench: $(STAMP) services
 # them under var/screenshots/)
 screenshots: $(STAMP) services
 	BILLCHAIN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -k "chromium or browser" \
-		tests/test_gateway_portal.py tests/test_gateway_insight.py
+		tests/system/test_gateway_portal.py tests/system/test_gateway_insight.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

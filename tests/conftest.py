@@ -15,7 +15,9 @@ from pathlib import Path  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
-from infrastructure import (  # noqa: E402
+
+from ledger import generate_private_key, save_private_key  # noqa: E402
+from tests.support.infrastructure import (  # noqa: E402
     Services,
     create_database,
     create_vhost,
@@ -24,8 +26,6 @@ from infrastructure import (  # noqa: E402
     drop_database,
     require_services,
 )
-
-from ledger import generate_private_key, save_private_key  # noqa: E402
 
 STOP_SECONDS = 60
 
@@ -151,9 +151,8 @@ def rpc(ledger_config, ledger_service):
 
 @pytest.fixture(scope="session")
 def operator(key_dir):
-    from ledger_factories import Signer
-
     from ledger import read_private_key
+    from tests.support.ledger_factories import Signer
 
     return Signer("operator", read_private_key(key_dir / "operator.pem"))
 
@@ -161,7 +160,7 @@ def operator(key_dir):
 @pytest.fixture
 def admit(rpc, operator):
     """Admit a new party through the ledger service; returns its Signer."""
-    from ledger_factories import admission
+    from tests.support.ledger_factories import admission
 
     def make(kind: str = "enterprise"):
         wire, party = admission(operator, kind)

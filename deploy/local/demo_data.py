@@ -1,7 +1,7 @@
 """Demo data for `make run`: a small synthetic supply-chain world, written through the running
 services, a regulator, and portal users for four of them.
 
-The world (``services.credit.world``: 30 enterprises and 2 banks, 150 days) ends yesterday.
+The world (``services.credit.training.world``: 30 enterprises and 2 banks, 150 days) ends yesterday.
 Its trades, invoices, bills, financing and payments go to the ledger service in order, one
 day at a time, while the demo moves the platform clock through those days (``CLOCK: redis``:
 every service reads ``<REDIS_PREFIX>clock:now``); then it deletes that key and the platform
@@ -31,11 +31,11 @@ from ledger import generate_private_key, public_key_der, read_private_key, save_
 from ledger.commands import b64encode, parse_time, sign_command
 from services.common.config import load_config
 from services.common.errors import CommandRejected
-from services.credit.world import World, generate_world, write_world
+from services.credit.training.world import World, generate_world, write_world
 from services.gateway.operations import add_user
 from services.ledger.direct import append_direct
-from services.ledger.models import parties
 from services.ledger.operations import ledger_settings, migrate, rpc_proxy
+from services.ledger.tables import parties
 
 SEED, SIZE, DAYS = 7, 30, 150
 KEYS = Path("var/keys/demo")

@@ -26,7 +26,7 @@ from ledger.commands import parse_time
 from services.bills import domain
 from services.bills.domain import Bill, BillCommand, BillEvent, Context
 from services.bills.errors import BillFieldInvalid
-from services.bills.models import (
+from services.bills.tables import (
     PROJECTION_TABLES,
     SCHEMA,
     bills,

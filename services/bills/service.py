@@ -26,9 +26,10 @@ from ledger.commands import SignedCommand, sign_command
 from ledger.errors import LedgerError
 from ledger.keys import read_private_key
 from ledger.receipts import expand_receipt
-from services.bills import projection, schemas
-from services.bills.calendar import BusinessCalendar, china_date
+from services.bills import projection
+from services.bills import queries as schemas
 from services.bills.domain import BillCommand, Context
+from services.bills.domain.calendar import BusinessCalendar, china_date
 from services.bills.errors import BillNotFound
 from services.bills.projection import Entry
 from services.common.dependencies import Clock, Database

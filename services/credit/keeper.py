@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
-from services.credit.book import CreditBook
-from services.credit.features import Snapshot, take_snapshot
+from services.credit.domain.book import CreditBook
+from services.credit.domain.features import Snapshot, take_snapshot
 from services.credit.projection import read_cursor, stored_records
 
 PAST_BOOKS = 4

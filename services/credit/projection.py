@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.credit.book import is_relevant
-from services.credit.history import Position
-from services.credit.models import cursor, entries
+from services.credit.domain.book import is_relevant
+from services.credit.domain.history import Position
+from services.credit.tables import cursor, entries
 
 
 class SequenceGap(Exception):

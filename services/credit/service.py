@@ -50,15 +50,9 @@ from services.common.entrypoints import rpc
 from services.common.metrics import Metrics
 from services.common.rpc import TimedRpcProxy
 from services.credit import projection
-from services.credit.assessment import assess
-from services.credit.errors import (
-    CreditPartyNotScored,
-    CreditPartyUnknown,
-    CreditTreeSizeInvalid,
-    checked_party,
-)
-from services.credit.features import FEATURE_VERSION, take_snapshot
-from services.credit.history import (
+from services.credit.domain.assessment import assess
+from services.credit.domain.features import FEATURE_VERSION, take_snapshot
+from services.credit.domain.history import (
     DEFAULT_POINTS,
     Position,
     checked_points,
@@ -66,10 +60,16 @@ from services.credit.history import (
     past_positions,
     point,
 )
+from services.credit.domain.scorecard import DEFAULT_MODEL, Scorecard
+from services.credit.domain.warnings import CreditAlertRaised, touched_parties, warning
+from services.credit.errors import (
+    CreditPartyNotScored,
+    CreditPartyUnknown,
+    CreditTreeSizeInvalid,
+    checked_party,
+)
 from services.credit.keeper import BookKeeper, walk
-from services.credit.models import alerts, party_features, scores
-from services.credit.scorecard import DEFAULT_MODEL, Scorecard
-from services.credit.warnings import CreditAlertRaised, touched_parties, warning
+from services.credit.tables import alerts, party_features, scores
 
 log = logging.getLogger(__name__)
 PAGE = 1000

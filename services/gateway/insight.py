@@ -17,7 +17,7 @@ import re
 from nameko.rpc import RpcProxy
 
 from services.common.errors import ValidationFailed
-from services.gateway import access
+from services.gateway.domain import access
 from services.gateway.errors import NotYourParty, RegulatorOnly
 from services.gateway.web import http, json_response
 

@@ -10,10 +10,10 @@ from sqlalchemy import create_engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as insert_new
 
 from services.common.migrate import upgrade
-from services.gateway.enrolment import Enrolment
+from services.gateway.domain.enrolment import Enrolment
 from services.gateway.errors import EnrolmentKeyTaken
-from services.gateway.models import key_enrolments, users
 from services.gateway.passwords import hash_password
+from services.gateway.tables import key_enrolments, users
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -23,13 +23,14 @@ from services.common.dependencies import Clock, Database, Redis
 from services.common.errors import ValidationFailed
 from services.common.metrics import Metrics
 from services.common.rpc import TimedRpcProxy
-from services.gateway import access, insight, operations
-from services.gateway.enrolment import check_enrolment
+from services.gateway import insight, operations
+from services.gateway.domain import access
+from services.gateway.domain.enrolment import check_enrolment
 from services.gateway.errors import LoginFailed
-from services.gateway.models import users
 from services.gateway.openapi import document
 from services.gateway.passwords import DECOY_HASH, verify_password
 from services.gateway.sessions import COOKIE, LoginThrottle, RateLimit, SessionStore
+from services.gateway.tables import users
 from services.gateway.web import http, json_response, read_json
 
 STATIC = Path(__file__).resolve().parent / "static"

@@ -24,7 +24,8 @@ from services.common.config import load_config
 from services.common.errors import CommandRejected
 from services.common.migrate import upgrade
 from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
-from services.invoices import credit_limits, models, projection
+from services.invoices import credit_limits, projection
+from services.invoices import tables as models
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

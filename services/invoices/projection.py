@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 
 from ledger.commands import format_time, parse_time
 from services.common.errors import Conflict, PlatformError, ValidationFailed
-from services.invoices import models
+from services.invoices import tables as models
 from services.invoices.domain import (
     AGGREGATES,
     Context,
@@ -37,7 +37,7 @@ from services.invoices.domain import (
     parse_command,
     replay,
 )
-from services.invoices.financing import APPROVED, DISBURSED, ELIGIBLE
+from services.invoices.domain.financing import APPROVED, DISBURSED, ELIGIBLE
 
 GLOBAL_LOCK = (0x494E56, 0)  # "INV"
 STREAM_LOCK_SPACE = 0x494E57

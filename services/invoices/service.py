@@ -25,7 +25,7 @@ from services.common.metrics import Metrics
 from services.common.rpc import TimedRpcProxy
 from services.invoices import credit_limits
 from services.invoices.domain import decide, parse_command, public_verification
-from services.invoices.fields import IDENTIFIER, INVOICE_NUMBER, PARTY, Body
+from services.invoices.domain.fields import IDENTIFIER, INVOICE_NUMBER, PARTY, Body
 from services.invoices.operations import paged
 from services.invoices.projection import (
     PREFIXES,
@@ -38,7 +38,7 @@ from services.invoices.projection import (
     set_sweep_mark,
     sweep_mark,
 )
-from services.invoices.schemas import Reader, Views
+from services.invoices.queries import Reader, Views
 
 PAGE = 1000
 SWEEP_SECONDS = 30

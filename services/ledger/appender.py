@@ -35,7 +35,7 @@ from ledger.membership import (
 from ledger.merkle import store_inclusion_proof, store_root
 from ledger.receipts import compact_receipt, leaf_record, make_receipt
 from services.ledger.merkle_store import PostgresMerkleStore
-from services.ledger.models import (
+from services.ledger.tables import (
     blocks,
     bulk_insert,
     checkpoints,

@@ -13,7 +13,7 @@ from ledger.batch import batch_reasons
 from ledger.commands import SignedCommand
 from services.ledger.appender import Appender, LedgerSettings, Outcome, Refusal
 from services.ledger.intake import _bootstrap_key
-from services.ledger.models import party_keys
+from services.ledger.tables import party_keys
 
 
 def append_direct(engine, settings: LedgerSettings, commands: list[SignedCommand], now=None):

@@ -13,7 +13,7 @@ from ledger.commands import SignedCommand, b64decode
 from ledger.errors import LedgerError
 from services.ledger import metrics
 from services.ledger.appender import Outcome, Refusal
-from services.ledger.models import party_keys
+from services.ledger.tables import party_keys
 
 NONCE_TTL_SECONDS = 900  # longer than the time window: older replays fail the window anyway
 REDIS_CHUNK = 250  # keys per round trip: each round trip lets the hub run

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select, tuple_
 
 from ledger.merkle import leaf_hash, node_hash
-from services.ledger.models import bulk_insert, entries, merkle_nodes
+from services.ledger.tables import bulk_insert, entries, merkle_nodes
 
 
 def frontier(size: int) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ from ledger.notes import NoteKey
 from services.common.migrate import upgrade
 from services.ledger import reads
 from services.ledger.appender import LedgerSettings, read_record
-from services.ledger.models import parties, party_keys
+from services.ledger.tables import parties, party_keys
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

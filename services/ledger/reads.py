@@ -16,7 +16,7 @@ from ledger.receipts import make_receipt
 from services.common.errors import CommandRejected, NotFound, ValidationFailed
 from services.ledger.appender import latest_checkpoint_note, read_record
 from services.ledger.merkle_store import PostgresMerkleStore
-from services.ledger.models import blocks, cosignatures, entries, parties, party_keys
+from services.ledger.tables import blocks, cosignatures, entries, parties, party_keys
 
 
 def tree_size(connection) -> int:

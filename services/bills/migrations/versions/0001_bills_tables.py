@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from services.bills.models import metadata
+from services.bills.tables import metadata
 
 revision = "0001"
 down_revision = None

@@ -7,7 +7,7 @@ Revises:
 from alembic import op
 from sqlalchemy import insert
 
-from services.credit.models import cursor, metadata
+from services.credit.tables import cursor, metadata
 
 revision = "0001"
 down_revision = None

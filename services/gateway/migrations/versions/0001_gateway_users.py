@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from services.gateway.models import metadata, users
+from services.gateway.tables import metadata, users
 
 revision = "0001"
 down_revision = None

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from services.invoices.models import metadata
+from services.invoices.tables import metadata
 
 revision = "0001"
 down_revision = None

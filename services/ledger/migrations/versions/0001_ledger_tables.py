@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from services.ledger.models import APPEND_ONLY_TABLES, SCHEMA, metadata
+from services.ledger.tables import APPEND_ONLY_TABLES, SCHEMA, metadata
 
 revision = "0001"
 down_revision = None

@@ -1,0 +1,1 @@
+"""Helpers shared by every tier of tests: factories, harnesses, the infrastructure checks."""
