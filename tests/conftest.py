@@ -5,9 +5,16 @@ removed afterwards, because the machine's services are shared with whatever ran 
 service is missing, the run fails at once and says what to start — it never skips.
 """
 
+import os
+
 import eventlet
 
-eventlet.monkey_patch()  # before anything imports socket, threading or psycopg2
+# Before anything imports socket, threading or psycopg2. ``make test-unit`` runs the pure tier
+# unpatched, in parallel processes (pytest-xdist's channels need real threads); the services'
+# fixtures refuse to start there.
+UNPATCHED = os.environ.get("BILLCHAIN_UNIT_TIER") == "1"
+if not UNPATCHED:
+    eventlet.monkey_patch()
 
 import secrets  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
@@ -57,6 +64,8 @@ _stop_within_a_minute()
 
 @pytest.fixture(scope="session")
 def services() -> Services:
+    if UNPATCHED:
+        pytest.fail("BILLCHAIN_UNIT_TIER=1 runs tests/unit only: run `make test`", pytrace=False)
     return require_services()
 
 
