@@ -2,7 +2,8 @@
 
 keygen PATH                         write a new P-256 private key (PEM, mode 600)
 verify --database-url URL --vkey K  audit a whole ledger; exit 1 naming the first bad entry
-verify-bundle FILE [--vkey K]       check an evidence bundle offline
+verify-bundle FILE --vkey K         check an evidence bundle offline (without --vkey: only its
+                                    internal consistency, never "verified", exit 3)
 
 The operator's commands (bootstrap, public-info, export, witness) talk to the running platform
 and live with the ledger service: ``python -m services.ledger``.
@@ -74,10 +75,22 @@ def _verify(arguments) -> int:
     return 1
 
 
+UNPINNED = 3  # the exit code of a bundle checked only against the key it carries
+
+
 def _verify_bundle(arguments) -> int:
+    """Without ``--vkey`` a bundle can only be checked against the key it carries itself, which
+    anyone can make: that proves nothing about the platform's ledger, so it is never 'verified'."""
     from ledger.bundle import verify_bundle
 
     report = verify_bundle(json.loads(arguments.path.read_text()), arguments.vkey)
+    if report.ok and arguments.vkey is None:
+        print(
+            "NOT VERIFIED: only the bundle's internal consistency was checked, against the key "
+            "it carries; pin the ledger's verifier key with --vkey"
+        )
+        print(f"  {report.entries} entries consistent with a tree of {report.tree_size}")
+        return UNPINNED
     if report.ok:
         print(f"BUNDLE VERIFIED: {report.entries} entries in a tree of {report.tree_size}")
         return 0

@@ -175,6 +175,19 @@ def test_an_evidence_bundle_verifies_offline_and_a_tampered_one_does_not(small_l
     assert not verify_bundle(bundle, pinned_vkey=NoteKey.of("x", generate_private_key()).vkey()).ok
 
 
+def test_a_bundle_is_never_verified_without_a_pinned_key_even_when_it_is_consistent(
+    small_ledger, tmp_path
+):
+    config, _, _ = small_ledger
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(export_bundle(config, [2, 3])))
+    result = ledger_cli("verify-bundle", str(path))
+    assert result.returncode == 3, result.stdout + result.stderr
+    first_line = result.stdout.splitlines()[0]
+    assert first_line.startswith("NOT VERIFIED: only the bundle's internal consistency")
+    assert "BUNDLE VERIFIED" not in result.stdout
+
+
 # -- witnesses ------------------------------------------------------------------------------
 
 
