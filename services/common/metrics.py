@@ -44,12 +44,14 @@ def _start_exporter(config: dict) -> None:
     their figures are still counted, without an exporter."""
     if _exporter["port"] is not None or config.get("METRICS_PORT") in (None, ""):
         return
+    # claimed before binding: services of one process set up side by side, and binding may
+    # yield to the next one's setup, which would then find the port taken by its sibling
+    _exporter["port"] = 0
     address = str(config.get("METRICS_ADDRESS") or "127.0.0.1")
     try:
         server, _thread = start_http_server(int(config["METRICS_PORT"]), addr=address)
     except OSError as exc:
         log.error("metrics exporter not started on %s:%s: %s", address, config["METRICS_PORT"], exc)
-        _exporter["port"] = 0
         return
     _exporter["port"] = server.server_port
     log.info("metrics exporter on http://%s:%d/metrics", address, server.server_port)

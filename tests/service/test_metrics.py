@@ -121,3 +121,25 @@ def test_a_metrics_port_already_taken_is_logged_and_the_process_goes_on():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "still running None"
     assert "metrics exporter not started" in done.stderr
+
+
+def test_services_set_up_side_by_side_in_one_process_start_one_exporter_without_an_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (
+        "import eventlet; eventlet.monkey_patch();"
+        "import logging; logging.basicConfig();"
+        "from services.common import metrics;"
+        f"config = {{'METRICS_PORT': {port}}};"
+        "pool = eventlet.GreenPool();"
+        "[pool.spawn(metrics._start_exporter, config) for _ in range(5)];"
+        "pool.waitall();"
+        "print('exporter', metrics.exporter_port())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"exporter {port}"
+    assert "not started" not in done.stderr
