@@ -189,6 +189,11 @@ class BillsService:
         """Liveness: answers without touching the database."""
         return "pong"
 
+    @rpc
+    def health(self) -> dict:
+        """The health contract every service keeps: ``{"status": "ok"}`` (no database)."""
+        return {"status": "ok"}
+
     @rpc(expected_exceptions=REFUSALS)
     def get_bill(self, package_no: str) -> dict:
         """The bill with its range map and full history: ``get_bill("1234…")``."""

@@ -167,6 +167,12 @@ class CreditService:
         }
 
     @rpc
+    def health(self) -> dict:
+        """The health contract every service keeps: ``{"status": "ok"}``, with the model it
+        serves (no database)."""
+        return {"status": "ok", "model_version": self.model.scorecard.document["version"]}
+
+    @rpc
     def model_info(self) -> dict:
         document = self.model.scorecard.document
         return {

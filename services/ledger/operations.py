@@ -96,11 +96,11 @@ def export_bundle(config: dict, sequences: list[int]) -> dict:
 
 
 @contextmanager
-def rpc_proxy(config: dict):
+def rpc_proxy(config: dict, timeout: float = 30):
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import services.common.entrypoints  # noqa: F401  (refusals come back as CommandRejected)
     from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
 
-    with ClusterRpcProxy({**NAMEKO_SERIALIZER_CONFIG, **config}, timeout=30) as rpc:
+    with ClusterRpcProxy({**NAMEKO_SERIALIZER_CONFIG, **config}, timeout=timeout) as rpc:
         yield rpc
