@@ -6,11 +6,21 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv services test test-unit lint format bench load run screenshots clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
-	$(PY) -m pip install --quiet -e ".[dev,load,credit]"
-	touch $(STAMP)
+RUN_STAMP := $(VENV)/.installed-run
+
+# what running needs (make run); the test, load and training extras come with $(STAMP)
+$(RUN_STAMP): pyproject.toml
+	@echo "[1/2] virtual environment in $(VENV)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
+	@echo "[2/2] the platform's runtime packages (pinned in pyproject.toml; a minute the first time)"
+	@$(PY) -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(RUN_STAMP)
+	@echo "the test, load and training extras (dev, load, credit)"
+	@$(PY) -m pip install --quiet -e ".[dev,load,credit]"
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
@@ -40,7 +50,7 @@ test-unit: $(STAMP)
 load: $(STAMP) services
 	$(PY) loadtests/run.py; status=$$?; $(PY) bench/keep_load_summary.py && exit $$status
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	deploy/local/run.sh
 
 bench: $(STAMP) services

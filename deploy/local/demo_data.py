@@ -228,8 +228,8 @@ def print_users(rpc, config: dict, world: World) -> None:
         add_user(config, username, party, DEMO_PASSWORD)
         print(f"  {username:<15} {party:<16} {holdings(rpc, party)}")
     print("  the parties' own keys are in var/keys/demo/; a browser's key is registered on first")
-    print("  sign-in when GATEWAY_AUTO_APPROVE_KEYS is true, else by the operator with")
-    print("  python -m services.gateway.users register-key --party <party> --public-key <key>")
+    print("  sign-in when GATEWAY_AUTO_APPROVE_KEYS is true, else approved by the operator with")
+    print("  python -m services.gateway.users approve-keys")
     print(f"ledger tree size {rpc.ledger.get_checkpoint()['tree_size']}; verifier key:")
     print(f"  {rpc.ledger.public_info()['vkey']}")
 

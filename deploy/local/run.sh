@@ -59,7 +59,11 @@ stop_services() {
   for _ in $(seq 1 20); do kill -0 "$services_pid" 2>/dev/null || return 0; sleep 1; done
   kill -KILL "$services_pid" 2>/dev/null
 }
-trap stop_services EXIT
+stopped() {
+  stop_services
+  echo "stopped: every service is down; the ledger and the demo data stay in PostgreSQL"
+}
+trap stopped EXIT
 trap 'signalled=1; exit 130' INT TERM
 
 $PY -m deploy.local.demo_data load --config config.yml
