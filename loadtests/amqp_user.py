@@ -51,7 +51,8 @@ class AmqpUser(User):
 
     def _connect(self) -> BankClient:
         timeout = self.environment.parsed_options.rpc_timeout
-        return BankClient(self.host, timeout=timeout, name=f"locust-{type(self).__name__}")
+        uri = workload.broker_uri(self.host)
+        return BankClient(uri, timeout=timeout, name=f"locust-{type(self).__name__}")
 
     def rpc(
         self, service: str, method: str, *args, label: str = "", expected=frozenset(), **kwargs

@@ -21,7 +21,7 @@ from locust import constant, events, task
 from locust.exception import StopUser
 
 from examples.bank_client import BankClient
-from loadtests import gates
+from loadtests import gates, workload
 from loadtests.amqp_user import AmqpUser
 
 LOST = "STREAM_VERSION_CONFLICT"
@@ -96,7 +96,7 @@ class ContendingUser(AmqpUser):
 def no_double_spend(environment, **_kwargs) -> None:
     if BOARD.plan is None:
         return
-    with BankClient(environment.host, timeout=60) as client:
+    with BankClient(workload.broker_uri(environment.host), timeout=60) as client:
         problems = [p for bill in BOARD.plan["bills"] for p in _check_bill(client, bill)]
     for (number, version), winners in BOARD.winners.items():
         if len(winners) > 1:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from locust.util.timespan import parse_timespan  # noqa: E402
@@ -103,7 +105,7 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
         builder = workload.Builder(client, operator)
         plan = build_workload(name, builder, users, seconds, target.database_url)
     workload_file = out / f"{name}-workload.json"
-    workload.write(workload_file, plan)
+    passwords = workload.write(workload_file, plan)
     built = time.perf_counter() - started
     print(f"  {name}: workload built in {built:.1f} s; running {users} users for {seconds} s")
     shape = HERE / "shapes" / f"{arguments.shape or suite.shape}.py"
@@ -113,7 +115,8 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
         "--headless", "--only-summary", "--loglevel", "WARNING",
         "-u", str(users), "-r", str(arguments.spawn_rate or users), "-t", f"{seconds}s",
         "--stop-timeout", "10",
-        "--host", target.gateway_url if suite.http else target.amqp_uri,
+        "--host",
+        target.gateway_url if suite.http else workload.without_credentials(target.amqp_uri),
         "--csv", str(out / name), "--html", str(out / f"{name}.html"),
         "--workload", str(workload_file),
         "--acked-file", str(out / f"{name}-acked.txt"),
@@ -122,7 +125,12 @@ def run_suite(name: str, arguments, target: stack.Stack, operator, out: Path) ->
         "--max-p95-ms", str(arguments.max_p95_ms),
         suite.user_class,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(stack.REPO)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(stack.REPO),
+        workload.BROKER_URI: target.amqp_uri,
+        workload.SECRETS: orjson.dumps(passwords).decode(),
+    }
     before = server.scrape(target.metrics)
     with open(out / f"{name}-locust.log", "w") as log:
         output = {"stdout": log, "stderr": subprocess.STDOUT}

@@ -166,7 +166,8 @@ class SmeUser(FastHttpUser):
 
     def _sign_in(self, sme: dict) -> Desk:
         desk = Desk(sme["party"], self._session())
-        credentials = {"username": sme["username"], "password": sme["password"]}
+        password = workload.password_of(sme["username"])
+        credentials = {"username": sme["username"], "password": password}
 
         def of_the_party(body) -> str | None:
             return None if body.get("party_id") == sme["party"] else "signed in for another party"

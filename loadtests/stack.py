@@ -127,7 +127,7 @@ def start(
         _create(stack)
         env = _environment(stack)
         setup = [
-            ["ledger", "bootstrap", "--config", str(CONFIG)],
+            ["services.ledger", "bootstrap", "--config", str(CONFIG)],
             ["deploy.local.migrate_services"],
         ]
         with open(log_dir / "setup.log", "w") as log:
@@ -209,7 +209,7 @@ def _launch(
 def _launch_gateway(stack: Stack, env: dict, log_dir: Path) -> None:
     """The gateway as a process of its own (as deployed), on the repository's config plus
     ``GATEWAY_SETTINGS``, serving HTTP on a free loopback port."""
-    config = log_dir / "gateway-config.yml"
+    config = stack.key_dir / "gateway-config.yml"  # a copy of config.yml: not kept with reports
     config.write_text(CONFIG.read_text() + GATEWAY_SETTINGS)
     address = f"127.0.0.1:{_free_port()}"
     stack.gateway_url = f"http://{address}"

@@ -14,6 +14,7 @@ around it. The lanes then hold chains of commands at known stream versions.
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,14 +29,43 @@ SETUP_VERSION = 5  # the version of a bill once delivered to its payee
 BATCH_BUDGET = {1: 300, 100: 30, 1000: 4}  # pre-signed batches per batch user, per size
 
 
+SECRETS = "BILLCHAIN_LOAD_SECRETS"  # environment variable: {username: password}, never a file
+
+
 @cache
 def read(path: str) -> dict:
     """The workload file, parsed once per Locust process (users take distinct lanes)."""
     return orjson.loads(Path(path).read_bytes()) if path else {}
 
 
-def write(path: Path, workload: dict) -> None:
+def write(path: Path, workload: dict) -> dict[str, str]:
+    """Write the workload without its portal passwords (the report folder is kept and shared);
+    return them, for the runner to hand to Locust in the environment (``SECRETS``)."""
+    passwords = {}
+    for lane in workload.get("smes", []):
+        for sme in lane["smes"]:
+            passwords[sme["username"]] = sme.pop("password")
     path.write_bytes(orjson.dumps(workload))
+    return passwords
+
+
+def password_of(username: str) -> str:
+    return orjson.loads(os.environ.get(SECRETS, "{}"))[username]
+
+
+def broker_uri(host: str) -> str:
+    """The broker URI with its credentials: Locust is given one without them as ``--host``, since
+    its reports print the host."""
+    return os.environ.get(BROKER_URI, host)
+
+
+BROKER_URI = "BILLCHAIN_LOAD_AMQP_URI"
+
+
+def without_credentials(uri: str) -> str:
+    """``amqp://user:password@host:port/vhost`` → ``amqp://host:port/vhost``."""
+    scheme, _, rest = uri.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}" if rest else uri
 
 
 def china_today() -> str:

@@ -69,3 +69,20 @@ def test_a_short_bank_and_sme_load_run_passes_its_gates_and_leaves_a_verified_le
     assert summary["checks"]["acknowledged_missing_from_ledger"] == 0
     for suite in ("banks", "smes", "endorse_batch"):
         assert (reports / f"{suite}.html").exists() and (reports / f"{suite}_stats.csv").exists()
+    assert files_showing_a_password(reports, services) == []
+
+
+def files_showing_a_password(reports: Path, services) -> list[str]:
+    """Reports and logs are kept and shared: no broker credentials, no portal password."""
+    from urllib.parse import urlsplit
+
+    broker = urlsplit(services.amqp_base)
+    needles = {f"{broker.username}:{broker.password}@"}
+    for workload in reports.glob("*-workload.json"):
+        text = workload.read_text()
+        assert '"password"' not in text, f"{workload.name} holds portal passwords"
+    found = []
+    for path in sorted(p for p in reports.rglob("*") if p.is_file()):
+        text = path.read_text(errors="replace")
+        found += [f"{path.name}: {needle}" for needle in needles if needle in text]
+    return found
