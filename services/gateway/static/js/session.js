@@ -5,10 +5,9 @@ import { formatTime } from "./ledger.js";
 
 export const signedIn = { session: null, key: null, party: null, offsetMs: 0 };
 
-export function begin(session, key) {
+export function begin(session) {
   signedIn.session = session;
   signedIn.offsetMs = Date.parse(session.server_time) - Date.now();
-  signedIn.key = key;
 }
 
 export function end() {

@@ -1,18 +1,18 @@
 // Signing in and out. A session starts with the browser's key (made on the first sign-in), the
 // key panel's state, and the dashboard.
 import { $, say, sayError, show } from "../page.js";
-import { begin, end } from "../session.js";
+import { begin, end, signedIn } from "../session.js";
 import { api } from "../api.js";
 import { deviceKey } from "../device-key.js";
 import { showDashboard } from "./dashboard.js";
 import { showKeyStatus } from "./key-panel.js";
 
 export async function startSession(session) {
-  const key = await deviceKey(session.username);
-  begin(session, key);
+  begin(session);
+  signedIn.key = await deviceKey(session.username);
   $("party-id").textContent = session.party_id;
-  $("public-key").value = key.publicKey;
-  $("key-id").textContent = key.keyId;
+  $("public-key").value = signedIn.key.publicKey;
+  $("key-id").textContent = signedIn.key.keyId;
   await showKeyStatus();
   await showDashboard();
 }
