@@ -14,7 +14,6 @@ from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import select
-from werkzeug.utils import send_from_directory
 
 import services.common.entrypoints  # noqa: F401  (CommandRejected comes back typed over RPC)
 from ledger import read_private_key
@@ -31,7 +30,7 @@ from services.gateway.openapi import document
 from services.gateway.passwords import DECOY_HASH, verify_password
 from services.gateway.sessions import COOKIE, LoginThrottle, RateLimit, SessionStore
 from services.gateway.tables import users
-from services.gateway.web import http, json_response, read_json
+from services.gateway.web import http, json_response, portal_file, read_json
 
 STATIC = Path(__file__).resolve().parent / "static"
 _ENTRY_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -282,11 +281,11 @@ class GatewayService(insight.InsightRoutes):
 
     @http("GET", "/")
     def portal(self, request):
-        return send_from_directory(STATIC, "index.html", request.environ)
+        return portal_file(STATIC, "index.html", request.environ)
 
     @http("GET", "/static/<path:filename>")
     def static(self, request, filename):
-        return send_from_directory(STATIC, filename, request.environ)
+        return portal_file(STATIC, filename, request.environ)
 
     # -- helpers ------------------------------------------------------------------------------
 

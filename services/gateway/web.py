@@ -1,4 +1,5 @@
-"""HTTP plumbing: JSON responses, the error body, security headers, JSON for unknown routes.
+"""HTTP plumbing: JSON responses, the error body, security headers, JSON for unknown routes,
+the portal's files with their types.
 
 Every error leaves as ``{"error": {"code", "message", "details"}}`` with the status from
 ``errors.status_of``; nothing unexpected leaks a traceback (it is logged with a reference).
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path, PurePosixPath
 
 import orjson
 from nameko.exceptions import UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Response
 
 from ledger.errors import LedgerError
@@ -38,6 +41,18 @@ SECURITY_HEADERS = {
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
 }
+
+# The portal's files by suffix. A browser runs a module script only when it comes with a
+# JavaScript MIME type (and nosniff forbids guessing), so the types are fixed here rather than
+# read from the host's mime.types or registry, which may call .js text/plain; anything else is
+# guessed as usual.
+PORTAL_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+
+
+def portal_file(directory: Path, filename: str, environ) -> Response:
+    """A file of the portal from ``directory`` (404 outside it or when missing)."""
+    mimetype = PORTAL_TYPES.get(PurePosixPath(filename).suffix)
+    return send_from_directory(directory, filename, environ, mimetype=mimetype)
 
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:

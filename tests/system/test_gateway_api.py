@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ledger import NoteKey, generate_private_key, key_id, public_key_der, verify_receipt
 from services.gateway.operations import approve_enrolments, pending_enrolments
+from services.gateway.service import STATIC
 from tests.support.bills_service_harness import Timeline
 from tests.support.gateway_harness import (
     PASSWORD,
@@ -502,5 +503,21 @@ def test_the_health_and_portal_pages_are_served(stack):
     page = portal.get("/")
     assert page.status_code == 200 and "<html" in page.text
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    assert portal.get("/static/app.js").status_code == 200
     assert portal.get("/static/missing.js").status_code == 404
+
+
+def test_the_portal_is_one_module_script_whose_modules_are_served_as_javascript(stack):
+    portal = Portal(stack.url)
+    page = portal.get("/").text
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script type="module" src="/static/js/portal.js">'
+    ]
+    modules = sorted(STATIC.glob("js/**/*.js"))
+    assert len(modules) > 10
+    for module in modules:
+        served = portal.get("/static/" + module.relative_to(STATIC).as_posix())
+        assert served.status_code == 200, module
+        assert served.headers["Content-Type"] == "text/javascript; charset=utf-8", module
+        assert served.content == module.read_bytes()
+        # the CSP every response carries lets same-origin modules run, and nothing else
+        assert "script-src 'self';" in served.headers["Content-Security-Policy"]
