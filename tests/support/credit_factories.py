@@ -57,9 +57,10 @@ class RecordBook:
         return record
 
 
-def replay_through_domains(world: World) -> list[tuple[str, str, str]]:
+def replay_through_domains(world: World, calendar=None) -> list[tuple[str, str, str]]:
     """Decide every bill, trade, invoice, consent and financing command of ``world`` with the
-    real domain rules at its ledger time; return the refusals ``(type, stream, code)``."""
+    real domain rules at its ledger time (on ``calendar``, by default one without holidays);
+    return the refusals ``(type, stream, code)``."""
     from services.bills import domain as bills
     from services.bills.domain.calendar import BusinessCalendar
     from services.common.errors import PlatformError
@@ -67,7 +68,7 @@ def replay_through_domains(world: World) -> list[tuple[str, str, str]]:
     kinds = {party.party_id: party.kind for party in world.parties}
     codes = {party.party_id: party.credit_code for party in world.parties}
     invoices_replay = _InvoicesReplay(kinds, codes)
-    calendar = BusinessCalendar.from_config([])
+    calendar = calendar or BusinessCalendar.from_config([])
     bill_states: dict[str, object] = {}
     refusals = []
     for command in world.commands:

@@ -104,3 +104,22 @@ def test_the_china_date_of_a_utc_instant_is_eight_hours_ahead():
     assert china_date(datetime(2025, 9, 30, 16, 0, tzinfo=UTC)) == date(2025, 10, 1)
     with pytest.raises(ValueError):
         china_date(datetime(2025, 9, 30, 16, 0))
+
+
+def test_under_the_shipped_config_a_bill_maturing_in_the_national_day_week_is_priced_to_the_8th():
+    """``make run``, docker compose and Kubernetes read config.yml: its 2026 calendar is what
+    prices a discount there."""
+    from datetime import date
+
+    from services.bills.domain.calendar import BusinessCalendar
+    from services.bills.domain.pricing import quote_discount
+    from services.common.config import load_config
+
+    config = load_config()
+    calendar = BusinessCalendar.from_config(
+        config["BILLS_HOLIDAYS"], config["BILLS_WORKING_WEEKENDS"]
+    )
+    quote = quote_discount(100_000_000, 200, date(2026, 9, 1), date(2026, 10, 3), calendar)
+    assert quote.adjusted_maturity == date(2026, 10, 8)
+    assert quote.days == 37
+    assert quote.interest_fen == 205_556  # 1,000,000.00 × 2.00% × 37 / 360, half up

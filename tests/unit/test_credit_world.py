@@ -88,3 +88,22 @@ def test_writing_a_world_admits_its_parties_first_and_moves_the_clock_forward_on
     assert first.appended == len(world.parties) + len(world.commands)
     assert seen[0]["envelope"]["type"] == "party.admit"
     assert clock == sorted(clock)
+
+
+def test_the_demo_world_passes_the_rules_on_the_configured_holiday_calendar():
+    """``make run`` writes this world (its seed, size and length) ending yesterday, through
+    services that use config.yml's calendar: holidays move deadlines, so every command must
+    still hold on it, across the National Day week included."""
+    from datetime import date
+
+    from deploy.local.demo_data import DAYS, SEED, SIZE
+    from services.bills.domain.calendar import BusinessCalendar
+    from services.common.config import load_config
+
+    config = load_config()
+    calendar = BusinessCalendar.from_config(
+        config["BILLS_HOLIDAYS"], config["BILLS_WORKING_WEEKENDS"]
+    )
+    assert not calendar.is_business_day(date(2026, 10, 5))
+    world = generate_world(SEED, SIZE, date(2026, 7, 1), DAYS)
+    assert replay_through_domains(world, calendar) == []
