@@ -28,7 +28,7 @@ Produced by `make bench` (`bench/run.py`) on {results["measured_at"]}, Python
 Raw figures: `bench/results.json`. Every ratio compares figures measured in the same run, best of
 {signatures["rounds"]} interleaved rounds on freshly signed entries that no cache has seen.
 
-## Batch signature verification (SPEC §3)
+## Batch signature verification
 
 | method | verifies/s |
 |---|---:|

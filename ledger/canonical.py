@@ -1,6 +1,6 @@
 """Canonical encoding: the one byte form of anything the ledger signs or hashes.
 
-Rules (SPEC §2): JSON produced by orjson with keys sorted, UTF-8, no insignificant whitespace.
+Rules: JSON produced by orjson with keys sorted, UTF-8, no insignificant whitespace.
 Only ``dict`` (ASCII string keys), ``list``, ``str``, ``int``, ``bool`` and ``None`` are allowed.
 Floats are refused (money is integer fen), and so are integers outside ±(2**53 - 1), because a
 browser verifying a receipt reads JSON numbers as IEEE doubles. Keys are restricted to printable

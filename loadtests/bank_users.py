@@ -1,4 +1,4 @@
-"""Banks over AMQP (SPEC §7): reading bills and the ledger, and discounting — a supplier's
+"""Banks over AMQP: reading bills and the ledger, and discounting — a supplier's
 pre-signed ``bill.discount`` naming the bank, then the bank's own signed ``bill.sign``.
 
 Think time between calls, as a bank's back office has; every answer is checked.

@@ -1,4 +1,4 @@
-"""Ledger batch submission (SPEC §3): pre-signed batches of 1, 100 and 1000 entries through
+"""Ledger batch submission: pre-signed batches of 1, 100 and 1000 entries through
 ``ledger.append``, as a bank submitting its own signed batch would.
 
 Every entry of a batch must be accepted; the entries per second are ``requests × size`` over the
@@ -50,7 +50,7 @@ class BatchSender(AmqpUser):
 
 
 class LedgerThousandBatchUser(BatchSender):
-    """Batches of 1000 only: the ledger's batch throughput (SPEC §8: ≥ 5,000 entries/s)."""
+    """Batches of 1000 only: the ledger's batch throughput (≥ 5,000 entries/s)."""
 
     suite = "batches1000"
 

@@ -1,4 +1,4 @@
-"""Contention (SPEC §1, §4): many users race to endorse the same slice of the same bills at the
+"""Contention: many users race to endorse the same slice of the same bills at the
 same stream version — the holder signed one endorsement per contender, a double-spend attempt
 each round. Exactly one may win each (bill, version): the winner's endorsee then signs, and the
 next round opens on the next slice. Losing (``STREAM_VERSION_CONFLICT``) is the expected

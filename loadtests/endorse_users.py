@@ -1,4 +1,4 @@
-"""The signed bill-endorse path (SPEC §4 and §8): an enterprise endorses a whole bill to
+"""The signed bill-endorse path: an enterprise endorses a whole bill to
 another, which signs to accept it; then back. Each is a signed command through
 ``bills.submit`` → ledger append (signature, nonce, window, stream version) → projection →
 events. Closed loop, pre-signed: its throughput is compared with the ``ledger.ping`` ceiling.

@@ -1,6 +1,6 @@
 """The ceiling: ``ledger.ping``, a trivial nameko RPC round trip on the same stack.
 
-Every operation is reported as a ratio to this (SPEC §8: machines are noisy, ratios measured in
+Every operation is reported as a ratio to this (machines are noisy, ratios measured in
 one run are not). Closed loop: each user calls again as soon as it is answered.
 """
 

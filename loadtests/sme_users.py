@@ -1,4 +1,4 @@
-"""SMEs through the gateway's HTTP API (SPEC §7): two SMEs that trade with each other, each
+"""SMEs through the gateway's HTTP API: two SMEs that trade with each other, each
 signed in with its own portal user (password → session cookie and CSRF token), the way two
 people at two browsers would be. They read what the portal's dashboard shows — bills held,
 receivable and payable, a bill, invoices, trades, financing applications, the latest

@@ -1,4 +1,4 @@
-"""Credit (SPEC §6): scores SMEs from the ledger's three flows, reproducibly by checkpoint.
+"""Credit: scores SMEs from the ledger's three flows, reproducibly by checkpoint.
 
 - ``world``: a seeded synthetic supply-chain world as signed ledger commands (+ labels).
 - ``book`` / ``book_rules``: ledger entries folded into credit facts (pure).

@@ -1,7 +1,7 @@
 """The invoices service (nameko): ``nameko run --config config.yml services.invoices.service``.
 
 Invoices, trade documents, the three-flow match, the cross-bank financing registry, consent and
-receivable financing (SPEC §5). Every state change arrives signed by its author and is
+receivable financing. Every state change arrives signed by its author and is
 appended to the ledger; the tables here are projections of those entries. RPC methods and
 events, with example payloads: ``services/invoices/README.md``.
 """

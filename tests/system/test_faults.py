@@ -1,4 +1,4 @@
-"""Faults lose no acknowledged command and apply none twice (SPEC §8).
+"""Faults lose no acknowledged command and apply none twice.
 
 Each fault hits a real ``nameko run`` ledger replica of its own (its own vhost, the session's
 ledger database) while a large signed batch is in flight:

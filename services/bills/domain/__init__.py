@@ -10,7 +10,7 @@ depends only on its three arguments, so replaying a stream entry by entry — wi
 ledger time as ``context.now`` — reproduces the same events; ``evolve`` alone rebuilds state
 from stored events. The stream version belongs to the ledger, not to the bill.
 
-Rule set (sources in ``reference/mission_anchors.md`` §0; each rule has a test):
+Rule set (sources in docs/sources.md; each rule has a test):
 
 - Limits: face ≤ 1,000,000,000.00 CNY; maturity after issue and ≤ 6 calendar months after
   it; the issue date is today's China date. Bank acceptance bills have a bank acceptor;

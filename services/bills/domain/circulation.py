@@ -8,7 +8,7 @@ bill — so that the part is a range of its own and several parts can be offered
 不得转让: the drawer's mark (at issue) bars every transfer: endorsement, discount, rediscount
 and pledge (票据法 Art. 27; 最高法票据纠纷规定 Art. 52: who takes such a bill by discount or
 pledge acquires no rights, so the platform refuses rather than record a void act). An
-endorser's mark bars further endorsement of that range (ECDS rule, SPEC §4); the holder may
+endorser's mark bars further endorsement of that range (ECDS rule); the holder may
 still discount or pledge it (规定 Art. 53 treats those as valid), and the marking endorser
 owes nothing to anyone after its own endorsee (see ``liability``).
 """

@@ -6,7 +6,7 @@ same checkpoint always gives the same values. Every ``Feature`` carries the entr
 made it what it is, ordered most telling first: late payments for lateness, reversals for
 dilution, unmatched invoices for three-flow consistency; a reason cites them.
 
-Definitions (``reference/credit_anchors.md`` §2; amounts are fen, shares 0..1):
+Definitions (docs/sources.md; amounts are fen, shares 0..1):
 
 - Payment behaviour, as buyer, over obligations due in the twelve months to ``as_of``, and
   any still open (confirmed invoices with agreed terms): ``ontime_rate`` (count share paid

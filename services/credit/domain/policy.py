@@ -10,7 +10,7 @@ Knock-outs are not points: any one of them grades the party ``KO``, floors its P
 - ``KO_REVERSAL_AFTER_FINANCING``: it reversed an invoice a bank held a claim on.
 - ``KO_CIRCULAR_TRADE``: a fifth or more of its sales go to buyers that sell back to it.
 
-Recommended limit = min of (``reference/credit_anchors.md`` §1.7):
+Recommended limit = min of (docs/sources.md):
 
 1. borrowing base: eligible receivables × 80 % − dilution reserve (eligible × observed
    dilution rate × 2), eligible = confirmed, three-flow-matched, unpaid, not yet claimed by a

@@ -1,6 +1,6 @@
 """The scorecard artefact: bins and points per characteristic, scaling, the master scale.
 
-Convention (pinned here once, see ``reference/credit_anchors.md`` §1.1): a higher score is a
+Convention (pinned here once, see docs/sources.md): a higher score is a
 lower risk; odds are good:bad; WoE = ln(%good / %bad) (optbinning's sign). Points per bin come
 from the trained model (``services.credit.training.train``) and are only looked up here, so serving
 needs neither optbinning nor scikit-learn:

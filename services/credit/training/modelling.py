@@ -171,7 +171,7 @@ def calibration_by_grade(target: np.ndarray, pd: np.ndarray) -> list[dict]:
 
 def psi(expected: np.ndarray, actual: np.ndarray, edges: np.ndarray) -> float:
     """Population stability index Σ (a − e)·ln(a / e) over ``edges`` bins (0.5-count floor,
-    so an empty bin is finite: ``reference/credit_anchors.md`` §3.3, bands 0.10 / 0.25)."""
+    so an empty bin is finite: docs/sources.md, bands 0.10 / 0.25)."""
     e_counts = np.histogram(expected, edges)[0] + 0.5
     a_counts = np.histogram(actual, edges)[0] + 0.5
     e_share, a_share = e_counts / e_counts.sum(), a_counts / a_counts.sum()
