@@ -25,6 +25,7 @@ from infrastructure import create_database, drop_database, require_services  # n
 from ledger_bench import signed_batches  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
+from ledger.ed25519 import generate_ed25519_key, save_ed25519_key  # noqa: E402
 from ledger.keys import read_private_key  # noqa: E402
 from services.ledger.appender import Appender  # noqa: E402
 from services.ledger.operations import bootstrap, ledger_settings  # noqa: E402
@@ -40,9 +41,12 @@ def commit_growth(workdir: Path, sizes=(1_000, 50_000, 200_000), progress=print)
     keys = {name: workdir / f"{name}-commit.pem" for name in ("ledger", "operator")}
     for path in keys.values():
         save_private_key(generate_private_key(), path)
+    ed25519_key = workdir / "ledger-ed25519-commit.pem"
+    save_ed25519_key(generate_ed25519_key(), ed25519_key)
     config = {
         "DATABASE_URL": create_database(services, database),
         "LEDGER_KEY_FILE": str(keys["ledger"]),
+        "LEDGER_ED25519_KEY_FILE": str(ed25519_key),
         "OPERATOR_KEY_FILE": str(keys["operator"]),
     }
     engine = create_engine(config["DATABASE_URL"])

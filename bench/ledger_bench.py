@@ -35,6 +35,7 @@ from infrastructure import (  # noqa: E402
 
 from ledger import generate_private_key, save_private_key, sign_command, verify_batch  # noqa: E402
 from ledger.commands import b64encode  # noqa: E402
+from ledger.ed25519 import generate_ed25519_key, save_ed25519_key  # noqa: E402
 from ledger.keys import public_key_der  # noqa: E402
 from services.common.serialization import NAMEKO_SERIALIZER_CONFIG  # noqa: E402
 from services.ledger.operations import bootstrap  # noqa: E402
@@ -57,6 +58,8 @@ def isolated_ledger(workdir: Path):
     keys = {name: workdir / f"{name}.pem" for name in ("ledger", "operator")}
     for path in keys.values():
         save_private_key(generate_private_key(), path)
+    ed25519_key = workdir / "ledger-ed25519.pem"
+    save_ed25519_key(generate_ed25519_key(), ed25519_key)
     create_vhost(services, vhost)
     config = {
         **NAMEKO_SERIALIZER_CONFIG,
@@ -65,6 +68,7 @@ def isolated_ledger(workdir: Path):
         "REDIS_URL": services.redis_url,
         "REDIS_PREFIX": prefix,
         "LEDGER_KEY_FILE": str(keys["ledger"]),
+        "LEDGER_ED25519_KEY_FILE": str(ed25519_key),
         "OPERATOR_KEY_FILE": str(keys["operator"]),
         "OPERATOR_PARTY_ID": "operator",
         "max_workers": 40,

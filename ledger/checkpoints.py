@@ -13,9 +13,11 @@ import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.ed25519 import cosign_v1, sign_note_ed25519
 from ledger.errors import InvalidCheckpoint
-from ledger.notes import NoteKey, SignedNote, parse_note, sign_note_text, verify_note
+from ledger.notes import SignedNote, parse_note, sign_note_text, verify_note
 
 _SIZE = re.compile(r"\A(0|[1-9][0-9]{0,19})\Z")
 MAX_TREE_SIZE = 2**64 - 1  # the tree size is a uint64
@@ -62,11 +64,24 @@ class VerifiedCheckpoint:
 
 
 def sign_checkpoint(
-    checkpoint: Checkpoint, private_key: ec.EllipticCurvePrivateKey, name: str | None = None
+    checkpoint: Checkpoint,
+    private_key: ec.EllipticCurvePrivateKey | None,
+    name: str | None = None,
+    ed25519_key: Ed25519PrivateKey | None = None,
 ) -> str:
-    """The signed note of a checkpoint, signed by the ledger key named after its origin."""
+    """The signed note of a checkpoint, signed by the ledger keys named after its origin: the
+    P-256 key (type 0x02) and, when given, the Ed25519 key (type 0x01) that standard
+    verifiers and the public witness network require (c2sp.org/tlog-tiles)."""
     text = checkpoint.text()
-    return str(SignedNote(text, (sign_note_text(text, name or checkpoint.origin, private_key),)))
+    name = name or checkpoint.origin
+    lines = []
+    if private_key is not None:
+        lines.append(sign_note_text(text, name, private_key))
+    if ed25519_key is not None:
+        lines.append(sign_note_ed25519(text, name, ed25519_key))
+    if not lines:
+        raise InvalidCheckpoint("a checkpoint needs at least one ledger signature")
+    return str(SignedNote(text, tuple(lines)))
 
 
 def cosign(note: str, witness_name: str, private_key: ec.EllipticCurvePrivateKey) -> str:
@@ -82,8 +97,17 @@ def cosignature_line(note: str, witness_name: str, private_key) -> str:
     return sign_note_text(parse_note(note).text, witness_name, private_key).line()
 
 
-def attach_cosignature(note: str, line: str, witness_key: NoteKey) -> str:
-    """Attach a witness's signature line after verifying it against the note's text."""
+def cosignature_v1_line(
+    note: str, witness_name: str, private_key: Ed25519PrivateKey, timestamp: int
+) -> str:
+    """A witness's ``cosignature/v1`` line (c2sp.org/tlog-cosignature) over a checkpoint."""
+    return cosign_v1(parse_note(note).text, witness_name, private_key, timestamp).line()
+
+
+def attach_cosignature(note: str, line: str, witness_key) -> str:
+    """Attach a witness's signature line after verifying it against the note's text.
+
+    ``witness_key`` is a P-256 ``NoteKey`` or a ``cosignature/v1`` ``CosignerKey``."""
     parsed = parse_note(note)
     candidate = parse_note(parsed.text + "\n" + line)
     # Exactly one line, by this witness: anything else riding along would be attached unchecked
@@ -100,14 +124,15 @@ def attach_cosignature(note: str, line: str, witness_key: NoteKey) -> str:
 
 def verify_checkpoint(
     note: str,
-    log_key: NoteKey,
-    witness_keys: list[NoteKey] = (),
+    log_key,
+    witness_keys: list = (),
     min_cosignatures: int = 0,
 ) -> VerifiedCheckpoint:
     """Parse and verify a checkpoint note; raise ``InvalidCheckpoint``.
 
     The log's own signature is required, its key name must equal the origin line, and at least
-    ``min_cosignatures`` of ``witness_keys`` must have cosigned.
+    ``min_cosignatures`` of ``witness_keys`` must have cosigned. ``log_key`` may be either of
+    the log's keys (P-256 ``NoteKey`` or ``Ed25519NoteKey``): a verifier pins one of them.
     """
     # Signers are reported by name, so a witness key sharing the log's name (but not its key)
     # could otherwise stand in for the log's own signature.

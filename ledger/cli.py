@@ -1,6 +1,6 @@
 """``python -m ledger``: the SDK's command line, for auditors, courts and key holders.
 
-keygen PATH                         write a new P-256 private key (PEM, mode 600)
+keygen PATH [--ed25519]             write a new P-256 (or Ed25519) private key (PEM, mode 600)
 verify --database-url URL --vkey K  audit a whole ledger; exit 1 naming the first bad entry
 verify-bundle FILE --vkey K         check an evidence bundle offline (without --vkey: only its
                                     internal consistency, never "verified", exit 3)
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen")
     keygen.add_argument("path", type=Path)
+    keygen.add_argument("--ed25519", action="store_true", help="an Ed25519 key, not P-256")
     verify = commands.add_parser("verify")
     verify.add_argument("--database-url", required=True)
     verify.add_argument("--vkey", required=True, help="the ledger's verifier key")
@@ -42,13 +43,17 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _keygen(arguments) -> int:
+    from ledger.ed25519 import generate_ed25519_key, save_ed25519_key
     from ledger.keys import generate_private_key, save_private_key
 
     if arguments.path.exists():
         print(f"{arguments.path} exists; not overwriting a key", file=sys.stderr)
         return 1
     arguments.path.parent.mkdir(parents=True, exist_ok=True)
-    save_private_key(generate_private_key(), arguments.path)
+    if arguments.ed25519:
+        save_ed25519_key(generate_ed25519_key(), arguments.path)
+    else:
+        save_private_key(generate_private_key(), arguments.path)
     print(f"wrote {arguments.path}")
     return 0
 

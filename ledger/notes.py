@@ -6,11 +6,15 @@ A checkpoint note is::
     \\n
     — <key name> <base64(4-byte key id || signature)>\\n   (one line per signer)
 
-The ledger signs with signature type 0x02 (ECDSA, as in the transparency-dev witness): the key
-id is the first four bytes of SHA-256 of the SubjectPublicKeyInfo DER, and the signature is the
-ASN.1 DER ``ECDSA-Sig-Value`` over the note text with SHA-256. We accept low-S only and exactly
-the DER our own encoder would produce, so each signer has one valid signature line per note.
-Witnesses cosign the same text with their own P-256 keys; their lines follow the log's.
+Every checkpoint carries two signatures by the ledger, under the same key name (its origin):
+
+- type 0x01, Ed25519 (``ledger.ed25519``), what every standard verifier checks;
+- type 0x02, ECDSA P-256, as in the transparency-dev witness (this module): the key id is the
+  first four bytes of SHA-256 of the SubjectPublicKeyInfo DER, and the signature is the ASN.1
+  DER ``ECDSA-Sig-Value`` over the note text with SHA-256. We accept low-S only and exactly
+  the DER our own encoder would produce, so each signer has one valid signature line per note.
+
+Witnesses cosign the same text; their lines follow the log's.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from ledger.signatures import CURVE_ORDER, HALF_ORDER
 EM_DASH = "\u2014"
 MAX_SIGNATURES = 32
 # \A...\Z, not ^...$: "$" also matches before a trailing newline, which would let "name\n" in.
-_KEY_NAME = re.compile(r"\A[^\s+]+\Z")
+KEY_NAME = re.compile(r"\A[^\s+]+\Z")
 _B64 = re.compile(r"\A[A-Za-z0-9+/]+={0,2}\Z")
 
 
@@ -50,7 +54,7 @@ class NoteKey:
     key_id: int = field(init=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _KEY_NAME.match(self.name):
+        if not isinstance(self.name, str) or not KEY_NAME.match(self.name):
             raise InvalidKey("a note key name is non-empty, without spaces or '+'")
         der = canonical_public_key_der(self.public_key_der)
         object.__setattr__(self, "public_key_der", der)
@@ -64,6 +68,10 @@ class NoteKey:
         """The verifier key string ``<name>+<key id hex>+<base64(0x02 || SPKI DER)>``."""
         encoded = base64.b64encode(b"\x02" + self.public_key_der).decode()
         return f"{self.name}+{self.key_id:08x}+{encoded}"
+
+    def verifies(self, text: str, signature: bytes) -> bool:
+        """Whether ``signature`` is this key's one canonical low-S DER signature of ``text``."""
+        return _verify_line(self, text, signature)
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteKey:
@@ -103,7 +111,7 @@ class SignedNote:
 
 def sign_note_text(text: str, name: str, private_key: ec.EllipticCurvePrivateKey) -> NoteSignature:
     """Sign a note text (which must end in a newline) as key ``name``."""
-    _check_text(text)
+    check_note_text(text)
     key = NoteKey.of(name, private_key)
     r, s = decode_dss_signature(private_key.sign(text.encode(), ec.ECDSA(hashes.SHA256())))
     if s > HALF_ORDER:
@@ -127,11 +135,13 @@ def parse_note(note: str) -> SignedNote:
     return SignedNote(text, tuple(_parse_signature_line(line) for line in lines))
 
 
-def verify_note(note: str | SignedNote, known_keys: list[NoteKey]) -> tuple[SignedNote, set[str]]:
+def verify_note(note: str | SignedNote, known_keys: list) -> tuple[SignedNote, set[str]]:
     """Verify every signature by a known key; return the note and the names that signed it.
 
     As c2sp.org/signed-note requires: lines from unknown keys are ignored, a known key's failing
-    line rejects the whole note, and a note with no verified signature is rejected.
+    line rejects the whole note, and a note with no verified signature is rejected. A key is any
+    object with ``name``, ``key_id`` and ``verifies(text, signature)``: a P-256 ``NoteKey``, or
+    an ``ledger.ed25519`` log or cosigner key.
     """
     parsed = note if isinstance(note, SignedNote) else parse_note(note)
     by_identity = {(key.name, key.key_id): key for key in known_keys}
@@ -140,7 +150,7 @@ def verify_note(note: str | SignedNote, known_keys: list[NoteKey]) -> tuple[Sign
         key = by_identity.get((signature.name, signature.key_id))
         if key is None:
             continue
-        if not _verify_line(key, parsed.text, signature.signature):
+        if not key.verifies(parsed.text, signature.signature):
             raise InvalidCheckpoint(f"signature by {signature.name} does not verify")
         verified.add(signature.name)
     if not verified:
@@ -168,7 +178,7 @@ def _verify_line(key: NoteKey, text: str, signature: bytes) -> bool:
 
 def _parse_signature_line(line: str) -> NoteSignature:
     parts = line.split(" ")
-    if len(parts) != 3 or parts[0] != EM_DASH or not _KEY_NAME.match(parts[1]):
+    if len(parts) != 3 or parts[0] != EM_DASH or not KEY_NAME.match(parts[1]):
         raise InvalidCheckpoint(f"malformed signature line: {line!r}")
     if not _B64.match(parts[2]):
         raise InvalidCheckpoint("signature is not base64")
@@ -183,7 +193,7 @@ def _parse_signature_line(line: str) -> NoteSignature:
     return NoteSignature(parts[1], struct.unpack(">I", payload[:4])[0], payload[4:])
 
 
-def _check_text(text: str) -> None:
+def check_note_text(text: str) -> None:
     if not text.endswith("\n") or "\n\n" in text or any(c < " " and c != "\n" for c in text):
         raise InvalidCheckpoint("note text ends in a newline and has no blank or control lines")
     if not _is_utf8(text):

@@ -159,6 +159,7 @@ def start(
 
 def _create(stack: Stack) -> None:
     from ledger import generate_private_key, save_private_key
+    from ledger.ed25519 import generate_ed25519_key, save_ed25519_key
 
     _rabbit("PUT", f"vhosts/{quote(stack.vhost, safe='')}")
     user = _rabbit_endpoint()[1].split(":")[0]
@@ -169,6 +170,7 @@ def _create(stack: Stack) -> None:
     stack.database_url = f"{ENDPOINTS['postgres']}/{stack.database}"
     for name in ("ledger", "operator"):
         save_private_key(generate_private_key(), stack.key_dir / f"{name}.pem")
+    save_ed25519_key(generate_ed25519_key(), stack.key_dir / "ledger-ed25519.pem")
     stack.operator_key = stack.key_dir / "operator.pem"
 
 
@@ -183,6 +185,7 @@ def _environment(stack: Stack) -> dict:
         "CLOCK": "system",
         "LEDGER_ORIGIN": "load.billchain.local/ledger",
         "LEDGER_KEY_FILE": str(stack.key_dir / "ledger.pem"),
+        "LEDGER_ED25519_KEY_FILE": str(stack.key_dir / "ledger-ed25519.pem"),
         "OPERATOR_KEY_FILE": str(stack.operator_key),
         "LOG_LEVEL": "WARNING",
         "INVOICES_CREDIT_LIMITS": "false",  # the load stack runs no credit service

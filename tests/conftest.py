@@ -24,6 +24,7 @@ from types import SimpleNamespace  # noqa: E402
 import pytest  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
+from ledger.ed25519 import generate_ed25519_key, save_ed25519_key  # noqa: E402
 from tests.support.infrastructure import (  # noqa: E402
     Services,
     create_database,
@@ -109,6 +110,7 @@ def key_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("keys")
     for name in ("ledger", "operator"):
         save_private_key(generate_private_key(), directory / f"{name}.pem")
+    save_ed25519_key(generate_ed25519_key(), directory / "ledger-ed25519.pem")
     return directory
 
 
@@ -129,6 +131,7 @@ def ledger_config(database_factory, amqp_uri, redis_prefix, key_dir):
         "CLOCK": "redis",
         "LEDGER_ORIGIN": "test.billchain/ledger",
         "LEDGER_KEY_FILE": str(key_dir / "ledger.pem"),
+        "LEDGER_ED25519_KEY_FILE": str(key_dir / "ledger-ed25519.pem"),
         "OPERATOR_KEY_FILE": str(key_dir / "operator.pem"),
         "OPERATOR_PARTY_ID": "operator",
         "LEDGER_BLOCK_SIZE": 50,

@@ -16,6 +16,7 @@ mkdir -p var/keys
 for key in ledger operator; do
   [ -f "var/keys/$key.pem" ] || $PY -m ledger keygen "var/keys/$key.pem"
 done
+[ -f var/keys/ledger-ed25519.pem ] || $PY -m ledger keygen --ed25519 var/keys/ledger-ed25519.pem
 
 export GATEWAY_AUTO_APPROVE_KEYS="${GATEWAY_AUTO_APPROVE_KEYS:-true}"  # demo: no operator step for browser keys
 export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/billchain}"

@@ -80,6 +80,7 @@ class Outcome:
 class LedgerSettings:
     origin: str
     ledger_key: object  # ec.EllipticCurvePrivateKey
+    ed25519_key: object = None  # Ed25519PrivateKey: the checkpoints' standard signature
     window: timedelta = timedelta(minutes=5)
     block_size: int = 1000
 
@@ -269,7 +270,9 @@ class Appender:
     def _new_checkpoint(self, connection, store: PostgresMerkleStore, now: datetime) -> str:
         size = store.size()
         checkpoint = Checkpoint(self.settings.origin, size, store_root(store))
-        note = sign_checkpoint(checkpoint, self.settings.ledger_key)
+        note = sign_checkpoint(
+            checkpoint, self.settings.ledger_key, ed25519_key=self.settings.ed25519_key
+        )
         connection.execute(insert(checkpoints).values(tree_size=size, note=note, created_at=now))
         return note
 

@@ -1,7 +1,7 @@
 """``python -m services.ledger``: the operator's ledger commands, against the running platform.
 
 bootstrap --config FILE             migrate the ledger schema and admit the operator
-public-info --config FILE           the ledger's origin and verifier key (what auditors pin)
+public-info --config FILE           the ledger's origin and verifier keys (what auditors pin)
 export --config FILE --sequence N.. --out FILE   write an evidence bundle
 witness --config FILE --name PARTY --key PEM --state FILE --vkey K   cosign the latest checkpoint
 
@@ -47,10 +47,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _public_info(arguments) -> int:
-    from services.ledger.operations import ledger_settings, note_key
+    from services.ledger.operations import ed25519_note_key, ledger_settings, note_key
 
     settings = ledger_settings(_config(arguments))
-    print(json.dumps({"origin": settings.origin, "vkey": note_key(settings).vkey()}))
+    vkeys = {"vkey": note_key(settings).vkey(), "ed25519_vkey": ed25519_note_key(settings).vkey()}
+    print(json.dumps({"origin": settings.origin, **vkeys}))
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from ledger.commands import b64encode, entry_id, sign_command
+from ledger.ed25519 import Ed25519NoteKey, read_ed25519_key
 from ledger.keys import public_key_der, read_private_key
 from ledger.notes import NoteKey
 from services.common.migrate import upgrade
@@ -23,13 +24,20 @@ def ledger_settings(config: dict) -> LedgerSettings:
     return LedgerSettings(
         origin=config.get("LEDGER_ORIGIN", "billchain.local/ledger"),
         ledger_key=read_private_key(config["LEDGER_KEY_FILE"]),
+        ed25519_key=read_ed25519_key(config["LEDGER_ED25519_KEY_FILE"]),
         window=timedelta(seconds=int(config.get("LEDGER_WINDOW_SECONDS", 300))),
         block_size=int(config.get("LEDGER_BLOCK_SIZE", 1000)),
     )
 
 
 def note_key(settings: LedgerSettings) -> NoteKey:
+    """The ledger's P-256 verifier key (type 0x02)."""
     return NoteKey.of(settings.origin, settings.ledger_key)
+
+
+def ed25519_note_key(settings: LedgerSettings) -> Ed25519NoteKey:
+    """The ledger's Ed25519 verifier key (type 0x01), what standard tlog tools pin."""
+    return Ed25519NoteKey.of(settings.origin, settings.ed25519_key)
 
 
 def migrate(config: dict) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from datetime import timedelta
 
 import eventlet
 from eventlet.event import Event
@@ -20,10 +19,9 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine
 
 from ledger.batch import EntryVerifier, VerifierPool
-from ledger.keys import read_private_key
-from ledger.notes import NoteKey
 from services.ledger import metrics
-from services.ledger.appender import Appender, LedgerSettings
+from services.ledger.appender import Appender
+from services.ledger.operations import ed25519_note_key, ledger_settings, note_key
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 4000  # commands per transaction
@@ -36,19 +34,14 @@ class _Pending:
 
 
 class LedgerRuntime(DependencyProvider):
-    """Config: DATABASE_URL, LEDGER_ORIGIN, LEDGER_KEY_FILE, LEDGER_WINDOW_SECONDS,
-    LEDGER_BLOCK_SIZE."""
+    """Config: DATABASE_URL, LEDGER_ORIGIN, LEDGER_KEY_FILE, LEDGER_ED25519_KEY_FILE,
+    LEDGER_WINDOW_SECONDS, LEDGER_BLOCK_SIZE."""
 
     def setup(self):
         config = self.container.config
-        key = read_private_key(config["LEDGER_KEY_FILE"])
-        self.settings = LedgerSettings(
-            origin=config.get("LEDGER_ORIGIN", "billchain.local/ledger"),
-            ledger_key=key,
-            window=timedelta(seconds=int(config.get("LEDGER_WINDOW_SECONDS", 300))),
-            block_size=int(config.get("LEDGER_BLOCK_SIZE", 1000)),
-        )
-        self.note_key = NoteKey.of(self.settings.origin, key)
+        self.settings = ledger_settings(config)
+        self.note_key = note_key(self.settings)
+        self.ed25519_note_key = ed25519_note_key(self.settings)
         self.engine = create_engine(config["DATABASE_URL"], pool_size=4, pool_pre_ping=True)
         self.appender = Appender(self.settings, cooperate=lambda: eventlet.sleep(0))
         self.pool = VerifierPool(cooperate=lambda: eventlet.sleep(0))

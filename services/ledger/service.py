@@ -134,8 +134,13 @@ class LedgerService:
 
     @rpc
     def public_info(self) -> dict:
-        """The ledger's origin and note verifier key: what an auditor pins."""
-        return {"origin": self.runtime.settings.origin, "vkey": self.runtime.note_key.vkey()}
+        """The ledger's origin and note verifier keys, what an auditor pins: ``vkey`` (P-256,
+        type 0x02) and ``ed25519_vkey`` (type 0x01, what standard tlog tools check)."""
+        return {
+            "origin": self.runtime.settings.origin,
+            "vkey": self.runtime.note_key.vkey(),
+            "ed25519_vkey": self.runtime.ed25519_note_key.vkey(),
+        }
 
     @rpc
     def ping(self) -> str:

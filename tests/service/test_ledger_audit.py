@@ -43,6 +43,7 @@ def small_ledger(database_factory, key_dir):
     config = {
         "DATABASE_URL": database_factory("audit"),
         "LEDGER_KEY_FILE": str(key_dir / "ledger.pem"),
+        "LEDGER_ED25519_KEY_FILE": str(key_dir / "ledger-ed25519.pem"),
         "OPERATOR_KEY_FILE": str(key_dir / "operator.pem"),
         "OPERATOR_PARTY_ID": "operator",
         "LEDGER_BLOCK_SIZE": 8,
