@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from ledger.commands import b64decode
 from ledger.errors import InvalidReceipt, LedgerError
-from ledger.notes import NoteKey
 from ledger.receipts import verify_receipt
+from ledger.vkeys import parse_vkey
 
 FORMAT = "billchain-evidence/v1"
 
@@ -31,8 +31,9 @@ class BundleReport:
         return not self.problems
 
 
-def verify_bundle(bundle: dict, pinned_vkey: str | None = None) -> BundleReport:
-    """Check every receipt in the bundle; a problem list names each bad entry."""
+def verify_bundle(bundle: dict, pinned_vkey: str | None = None, policy=None) -> BundleReport:
+    """Check every receipt in the bundle; a problem list names each bad entry. With a
+    ``WitnessPolicy``, the bundle's checkpoint must also meet its witness quorum."""
     problems: list[str] = []
     if bundle.get("format") != FORMAT:
         return BundleReport(0, 0, [f"not a {FORMAT} bundle"])
@@ -40,7 +41,7 @@ def verify_bundle(bundle: dict, pinned_vkey: str | None = None) -> BundleReport:
     if pinned_vkey is not None and vkey != pinned_vkey:
         return BundleReport(0, 0, ["the bundle's ledger key is not the pinned one"])
     try:
-        log_key = NoteKey.from_vkey(vkey)
+        log_key = parse_vkey(vkey)
     except LedgerError as exc:
         return BundleReport(0, 0, [f"ledger key unreadable: {exc}"])
     keys = bundle.get("public_keys", {})
@@ -51,7 +52,7 @@ def verify_bundle(bundle: dict, pinned_vkey: str | None = None) -> BundleReport:
             if receipt.get("checkpoint") != bundle.get("checkpoint"):
                 raise InvalidReceipt("proves against a different checkpoint than the bundle's")
             signer_key = b64decode(keys[receipt["leaf"]["envelope"]["key_id"]])
-            verified = verify_receipt(receipt, log_key, signer_key)
+            verified = verify_receipt(receipt, log_key, signer_key, policy=policy)
             tree_size = verified.checkpoint.checkpoint.tree_size
         except (LedgerError, KeyError, TypeError) as exc:
             problems.append(f"{label}: {exc}")

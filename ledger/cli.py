@@ -2,8 +2,11 @@
 
 keygen PATH [--ed25519]             write a new P-256 (or Ed25519) private key (PEM, mode 600)
 verify --database-url URL --vkey K  audit a whole ledger; exit 1 naming the first bad entry
-verify-bundle FILE --vkey K         check an evidence bundle offline (without --vkey: only its
-                                    internal consistency, never "verified", exit 3)
+verify-bundle FILE --vkey K [--policy F]   check an evidence bundle offline (without --vkey
+                                    or --policy: only its consistency, never "verified", exit 3)
+witness-serve --name NAME --key ED25519.pem --state FILE --log VKEY... [--listen H:P]
+                                    a c2sp.org/tlog-witness HTTP witness (add-checkpoint)
+cosigner-vkey --name NAME --key ED25519.pem   the witness's cosignature/v1 vkey
 
 The operator's commands (bootstrap, public-info, export, witness) talk to the running platform
 and live with the ledger service: ``python -m services.ledger``.
@@ -33,11 +36,24 @@ def main(argv: list[str] | None = None) -> None:
     bundle = commands.add_parser("verify-bundle")
     bundle.add_argument("path", type=Path)
     bundle.add_argument("--vkey")
+    bundle.add_argument("--policy", type=Path, help="a witness policy the checkpoint must meet")
+    serve = commands.add_parser("witness-serve")
+    serve.add_argument("--name", required=True, help="the witness's key name")
+    serve.add_argument("--key", type=Path, required=True, help="its Ed25519 private key (PEM)")
+    serve.add_argument("--state", type=Path, required=True, help="its state file (JSON)")
+    serve.add_argument("--log", action="append", required=True, help="a trusted log vkey")
+    serve.add_argument("--listen", default="127.0.0.1:0", help="host:port (0: any free port)")
+    serve.add_argument("--prefix", default="", help="the submission prefix, e.g. /witness")
+    cosigner = commands.add_parser("cosigner-vkey")
+    cosigner.add_argument("--name", required=True)
+    cosigner.add_argument("--key", type=Path, required=True)
     arguments = parser.parse_args(argv)
     handler = {
         "keygen": _keygen,
         "verify": _verify,
         "verify-bundle": _verify_bundle,
+        "witness-serve": _witness_serve,
+        "cosigner-vkey": _cosigner_vkey,
     }[arguments.command]
     sys.exit(handler(arguments) or 0)
 
@@ -87,12 +103,14 @@ def _verify_bundle(arguments) -> int:
     """Without ``--vkey`` a bundle can only be checked against the key it carries itself, which
     anyone can make: that proves nothing about the platform's ledger, so it is never 'verified'."""
     from ledger.bundle import verify_bundle
+    from ledger.witness_policy import WitnessPolicy
 
-    report = verify_bundle(json.loads(arguments.path.read_text()), arguments.vkey)
-    if report.ok and arguments.vkey is None:
+    policy = WitnessPolicy.read(arguments.policy) if arguments.policy else None
+    report = verify_bundle(json.loads(arguments.path.read_text()), arguments.vkey, policy)
+    if report.ok and arguments.vkey is None and policy is None:
         print(
             "NOT VERIFIED: only the bundle's internal consistency was checked, against the key "
-            "it carries; pin the ledger's verifier key with --vkey"
+            "it carries; pin the ledger's verifier key with --vkey (or a witness --policy)"
         )
         print(f"  {report.entries} entries consistent with a tree of {report.tree_size}")
         return UNPINNED
@@ -102,3 +120,38 @@ def _verify_bundle(arguments) -> int:
     for problem in report.problems:
         print(f"  - {problem}")
     return 1
+
+
+def _witness_serve(arguments) -> int:
+    import logging
+
+    from ledger.ed25519 import read_ed25519_key
+    from ledger.vkeys import parse_vkey
+    from ledger.witness_server import Witness, WitnessStateFile, serve
+
+    logging.basicConfig(level=logging.WARNING)
+    trusted: dict[str, list] = {}
+    for vkey in arguments.log:
+        key = parse_vkey(vkey)
+        trusted.setdefault(key.name, []).append(key)
+    key = read_ed25519_key(arguments.key)
+    witness = Witness(arguments.name, key, trusted, WitnessStateFile(arguments.state))
+    host, _, port = arguments.listen.rpartition(":")
+    server = serve(witness, host, int(port), arguments.prefix)
+    address = f"http://{host}:{server.server_address[1]}{arguments.prefix}"
+    # one line for whoever started us (a test, an operator): where, and the key to pin
+    print(json.dumps({"url": address, "vkey": witness.key.vkey()}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _cosigner_vkey(arguments) -> int:
+    from ledger.ed25519 import CosignerKey, read_ed25519_key
+
+    print(CosignerKey.of(arguments.name, read_ed25519_key(arguments.key)).vkey())
+    return 0

@@ -84,25 +84,32 @@ def expand_receipt(compact: dict, signed_command: dict, checkpoint_note: str) ->
 
 def verify_receipt(
     receipt: dict,
-    ledger_key: NoteKey,
+    ledger_key: NoteKey | None,
     signer_public_key_der: bytes | None = None,
     witness_keys: list[NoteKey] = (),
     min_cosignatures: int = 0,
+    policy=None,
 ) -> VerifiedReceipt:
     """Check a receipt offline; raise ``InvalidReceipt`` naming what does not hold.
 
     Checks: the leaf is a well-formed signed command whose id, sequence and time match the
-    receipt; the checkpoint is signed by the ledger (and cosigned as required); the inclusion
-    proof places the leaf at its sequence in the checkpoint's tree; and, when the signer's key is
-    given, the command's signature.
+    receipt; the checkpoint is signed by the ledger (``ledger_key``: either of its keys) and
+    cosigned as required — ``min_cosignatures`` of ``witness_keys``, and/or the quorum of a
+    ``ledger.witness_policy.WitnessPolicy``; the inclusion proof places the leaf at its sequence
+    in the checkpoint's tree; and, when the signer's key is given, the command's signature.
     """
+    if ledger_key is None and policy is None:
+        raise InvalidReceipt("a receipt is checked against a ledger key or a witness policy")
     try:
         record = receipt["leaf"]
         command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
         proof = [base64.b64decode(node, validate=True) for node in receipt["inclusion_proof"]]
-        checkpoint = verify_checkpoint(
-            receipt["checkpoint"], ledger_key, list(witness_keys), min_cosignatures
-        )
+        if policy is not None:
+            checkpoint = policy.verify(receipt["checkpoint"])
+        if ledger_key is not None:
+            checkpoint = verify_checkpoint(
+                receipt["checkpoint"], ledger_key, list(witness_keys), min_cosignatures
+            )
     except (KeyError, TypeError, binascii.Error) as exc:
         raise InvalidReceipt(f"malformed receipt: {exc}") from None
     except LedgerError as exc:

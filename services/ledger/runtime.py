@@ -19,6 +19,8 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine
 
 from ledger.batch import EntryVerifier, VerifierPool
+from ledger.witness_client import WitnessClient, endpoints_of
+from ledger.witness_policy import WitnessPolicy
 from services.ledger import metrics
 from services.ledger.appender import Appender
 from services.ledger.operations import ed25519_note_key, ledger_settings, note_key
@@ -35,13 +37,20 @@ class _Pending:
 
 class LedgerRuntime(DependencyProvider):
     """Config: DATABASE_URL, LEDGER_ORIGIN, LEDGER_KEY_FILE, LEDGER_ED25519_KEY_FILE,
-    LEDGER_WINDOW_SECONDS, LEDGER_BLOCK_SIZE."""
+    LEDGER_WINDOW_SECONDS, LEDGER_BLOCK_SIZE, LEDGER_WITNESS_POLICY_FILE (empty: no witnesses
+    asked), LEDGER_WITNESS_TIMEOUT_SECONDS."""
 
     def setup(self):
         config = self.container.config
         self.settings = ledger_settings(config)
         self.note_key = note_key(self.settings)
         self.ed25519_note_key = ed25519_note_key(self.settings)
+        policy_file = config.get("LEDGER_WITNESS_POLICY_FILE") or ""
+        self.witness_policy = WitnessPolicy.read(policy_file) if policy_file else None
+        self.witness_client = WitnessClient(
+            endpoints_of(self.witness_policy) if self.witness_policy else [],
+            timeout=float(config.get("LEDGER_WITNESS_TIMEOUT_SECONDS", 10)),
+        )
         self.engine = create_engine(config["DATABASE_URL"], pool_size=4, pool_pre_ping=True)
         self.appender = Appender(self.settings, cooperate=lambda: eventlet.sleep(0))
         self.pool = VerifierPool(cooperate=lambda: eventlet.sleep(0))

@@ -28,9 +28,9 @@ from nameko.timer import timer
 
 from services.common.dependencies import Clock, Database, Redis
 from services.common.entrypoints import rpc
-from services.common.errors import CommandRejected
+from services.common.errors import CommandRejected, NotFound
 from services.common.metrics import Metrics
-from services.ledger import reads
+from services.ledger import reads, witnessing
 from services.ledger.intake import Intake
 from services.ledger.runtime import LedgerRuntime
 
@@ -103,7 +103,17 @@ class LedgerService:
 
     @rpc
     def get_checkpoint(self, tree_size: int | None = None, witnessed: bool = False) -> dict:
+        """``witnessed``: the latest checkpoint that meets the witness policy's quorum (without
+        a policy: the latest any platform witness cosigned)."""
+        policy = self.runtime.witness_policy
         with self.db.engine.connect() as connection:
+            if witnessed is True and tree_size is None and policy is not None:
+                found = witnessing.witnessed_checkpoint(connection, policy)
+                if found is None:
+                    raise NotFound(
+                        "no checkpoint meets the witness quorum yet", code="CHECKPOINT_NOT_FOUND"
+                    )
+                return found
             return reads.checkpoint(connection, tree_size, witnessed is True)
 
     @rpc
@@ -154,6 +164,15 @@ class LedgerService:
             "verifying": self.runtime.verifying,
             "commit_queue": self.runtime.queue.qsize(),
         }
+
+    @timer(interval=1)
+    def witness_latest(self):
+        """Offer the latest checkpoint to the policy's witnesses (c2sp.org/tlog-witness)."""
+        policy = self.runtime.witness_policy
+        if policy is not None:
+            witnessing.witness_latest(
+                self.db.engine, policy, self.runtime.witness_client, self.clock()
+            )
 
     @timer(interval=1)
     def seal_pending(self):
