@@ -7,6 +7,7 @@ verify-bundle FILE --vkey K [--policy F]   check an evidence bundle offline (wit
 witness-serve --name NAME --key ED25519.pem --state FILE --log VKEY... [--listen H:P]
                                     a c2sp.org/tlog-witness HTTP witness (add-checkpoint)
 cosigner-vkey --name NAME --key ED25519.pem   the witness's cosignature/v1 vkey
+mirror URL --vkey K [--policy F] --out DIR     copy a tiled log and verify it
 
 The operator's commands (bootstrap, public-info, export, witness) talk to the running platform
 and live with the ledger service: ``python -m services.ledger``.
@@ -47,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     cosigner = commands.add_parser("cosigner-vkey")
     cosigner.add_argument("--name", required=True)
     cosigner.add_argument("--key", type=Path, required=True)
+    copy = commands.add_parser("mirror")
+    copy.add_argument("url", help="the log's tile prefix, e.g. http://127.0.0.1:8001")
+    copy.add_argument("--vkey", help="the log's verifier key (Ed25519 or P-256)")
+    copy.add_argument("--policy", type=Path, help="a witness policy the checkpoint must meet")
+    copy.add_argument("--out", type=Path, required=True)
+    copy.add_argument("--workers", type=int, default=8)
     arguments = parser.parse_args(argv)
     handler = {
         "keygen": _keygen,
@@ -54,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         "verify-bundle": _verify_bundle,
         "witness-serve": _witness_serve,
         "cosigner-vkey": _cosigner_vkey,
+        "mirror": _mirror,
     }[arguments.command]
     sys.exit(handler(arguments) or 0)
 
@@ -154,4 +162,31 @@ def _cosigner_vkey(arguments) -> int:
     from ledger.ed25519 import CosignerKey, read_ed25519_key
 
     print(CosignerKey.of(arguments.name, read_ed25519_key(arguments.key)).vkey())
+    return 0
+
+
+def _mirror(arguments) -> int:
+    from ledger.errors import LedgerError
+    from ledger.mirror import mirror
+    from ledger.vkeys import parse_vkey
+    from ledger.witness_policy import WitnessPolicy
+
+    if not arguments.vkey and not arguments.policy:
+        print("give the log's --vkey, a --policy, or both", file=sys.stderr)
+        return 2
+    try:
+        report = mirror(
+            arguments.url,
+            arguments.out,
+            parse_vkey(arguments.vkey) if arguments.vkey else None,
+            WitnessPolicy.read(arguments.policy) if arguments.policy else None,
+            arguments.workers,
+        )
+    except (LedgerError, OSError) as exc:
+        print(f"MIRROR REFUSED ({getattr(exc, 'code', type(exc).__name__)}): {exc}")
+        return 1
+    print(
+        f"MIRROR VERIFIED: {report.entries:,} entries, {report.tiles:,} tiles, "
+        f"{report.bytes_fetched:,} bytes in {report.seconds:.2f} s into {arguments.out}"
+    )
     return 0

@@ -127,6 +127,7 @@ _LEDGER = {
             "INVALID_CREDIT_CODE",
             "COMMAND_WRONG_STREAM",
             "STREAM_RESERVED",
+            "ENTRY_TOO_LARGE",
             "OUTSIDE_TIME_WINDOW",
         ),
         422,

@@ -34,6 +34,7 @@ from ledger.membership import (
 )
 from ledger.merkle import store_inclusion_proof, store_root
 from ledger.receipts import compact_receipt, leaf_record, make_receipt
+from ledger.tiles import MAX_ENTRY_BYTES
 from services.ledger.merkle_store import PostgresMerkleStore
 from services.ledger.tables import (
     blocks,
@@ -194,6 +195,10 @@ class Appender:
         if refusal is not None:
             return Outcome(refusal=refusal)
         sequence = batch.head + len(batch.rows)
+        record = leaf_record(command, sequence, batch.ledger_time_text)
+        leaf = canonical.encode_validated(record).decode()
+        if len(leaf.encode()) > MAX_ENTRY_BYTES:  # an entry bundle's uint16 length prefix
+            return Outcome(refusal=Refusal("ENTRY_TOO_LARGE", "the entry exceeds 65,535 bytes"))
         if command.type in MEMBERSHIP_TYPES:
             try:
                 change = decide_membership(command, sequence, batch.parties, batch.keys)
@@ -201,7 +206,7 @@ class Appender:
                 return Outcome(refusal=Refusal(exc.code, str(exc)))
             apply_membership(change, sequence, batch.parties, batch.keys)
             self._write_membership(batch.connection, change, sequence)
-        self._accept(batch, command, sequence)
+        self._accept(batch, command, sequence, record, leaf)
         return Outcome(sequence=sequence, entry_id=command.entry_id)
 
     def _refusal(self, batch: _Batch, command: SignedCommand) -> Refusal | None:
@@ -233,8 +238,7 @@ class Appender:
             )
         return None
 
-    def _accept(self, batch: _Batch, command: SignedCommand, sequence: int) -> None:
-        record = leaf_record(command, sequence, batch.ledger_time_text)
+    def _accept(self, batch: _Batch, command: SignedCommand, sequence: int, record, leaf) -> None:
         batch.records.append(record)
         batch.versions[command.stream] = command.expected_version + 1
         batch.used_nonces.add((command.signer, command.nonce))
@@ -250,7 +254,7 @@ class Appender:
                 "key_id": command.key_id,
                 "nonce": command.nonce,
                 "ledger_time": batch.ledger_time,
-                "leaf": canonical.encode_validated(record).decode(),
+                "leaf": leaf,
             }
         )
         batch.committed.append({"sequence": sequence, "entry_id": command.entry_id, **record})
