@@ -25,6 +25,7 @@ from ledger_bench import append_throughput  # noqa: E402
 from merkle_bench import inclusion_proof_timing  # noqa: E402
 from report import write_performance_doc  # noqa: E402
 from signatures_bench import batch_verification  # noqa: E402
+from tiles_bench import tile_serving  # noqa: E402
 
 TARGETS = {
     "verify_batch_vs_python_ecdsa": 40.0,
@@ -33,10 +34,14 @@ TARGETS = {
     "append_entries_per_second_1000_batches": 5000.0,
     "health_ms_while_verifying": 50.0,
     "commit_ms_largest_vs_smallest_ledger": 1.5,
+    "tiles_vs_static_file_serving": 0.5,
+    "mirror_seconds_100k_entries": 60.0,
 }
 
 
 def main() -> int:
+    if sys.argv[1:] == ["tiles"]:  # `python bench/run.py tiles`: this figure alone, merged in
+        return tiles_only()
     started = time.perf_counter()
     print("Batch signature verification (fresh entries, best of interleaved rounds)")
     signatures = batch_verification()
@@ -49,6 +54,8 @@ def main() -> int:
         appends = append_throughput(Path(workdir))
         print("One 1,000-entry group commit as the ledger grows (under the writer lock)")
         growth = commit_growth(Path(workdir))
+        print("Tile serving against static files of the same bytes; a 100,000-entry mirror")
+        tiles = tile_serving(Path(workdir))
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -57,6 +64,7 @@ def main() -> int:
         "merkle_inclusion": merkle,
         "ledger_appends": appends,
         "commit_growth": growth,
+        "tile_serving": tiles,
         "targets": TARGETS,
     }
     checks = {
@@ -71,6 +79,7 @@ def main() -> int:
         < TARGETS["health_ms_while_verifying"],
         "commit_ms_largest_vs_smallest_ledger": growth["largest_vs_smallest"]
         <= TARGETS["commit_ms_largest_vs_smallest_ledger"],
+        **tile_checks(tiles),
     }
     results["checks"] = checks
     results["seconds"] = time.perf_counter() - started
@@ -79,6 +88,31 @@ def main() -> int:
     for name, passed in checks.items():
         print(f"{'PASS' if passed else 'FAIL'}  {name}")
     print(f"wrote bench/results.json and docs/performance.md in {results['seconds']:.0f} s")
+    return 0 if all(checks.values()) else 1
+
+
+def tile_checks(tiles: dict) -> dict:
+    return {
+        "tiles_vs_static_file_serving": tiles["tiles_vs_static"]
+        >= TARGETS["tiles_vs_static_file_serving"],
+        "mirror_seconds_100k_entries": tiles["entries"] >= 100_000
+        and tiles["mirror_seconds"] < TARGETS["mirror_seconds_100k_entries"],
+    }
+
+
+def tiles_only() -> int:
+    import tempfile
+
+    results = json.loads((HERE / "results.json").read_text())
+    with tempfile.TemporaryDirectory() as workdir:
+        results["tile_serving"] = tile_serving(Path(workdir))
+    results["targets"] = TARGETS
+    checks = tile_checks(results["tile_serving"])
+    results["checks"] = {**results["checks"], **checks}
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_performance_doc(results, HERE.parent / "docs" / "performance.md")
+    for name, passed in checks.items():
+        print(f"{'PASS' if passed else 'FAIL'}  {name}")
     return 0 if all(checks.values()) else 1
 
 

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 
 from sqlalchemy import create_engine, select
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ledger.merkle import leaf_hash
@@ -122,6 +122,13 @@ def _text(status: int, message: str) -> Response:
     return response
 
 
+class QuietHandler(WSGIRequestHandler):
+    """No line per request: a tile client fetches hundreds a second (errors still log)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
 def make_app(config: dict) -> TileApp:
     policy_file = config.get("LEDGER_WITNESS_POLICY_FILE") or ""
     policy = WitnessPolicy.read(policy_file) if policy_file else None
@@ -139,7 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config(arguments.config)
     listen = arguments.listen or config.get("LEDGER_TILES_ADDRESS", "127.0.0.1:8001")
     host, _, port = listen.rpartition(":")
-    server = make_server(host, int(port), make_app(config), threaded=True)
+    server = make_server(
+        host, int(port), make_app(config), threaded=True, request_handler=QuietHandler
+    )
     print(f"tiles on http://{host}:{server.server_port}/", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a quiet stop
         server.serve_forever()
