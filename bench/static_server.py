@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from ledger.service.tiles import QuietHandler  # the same server, the same (absent) logging
+from services.ledger.tiles import QuietHandler  # the same server, the same (absent) logging
 
 
 def static_app(root: Path):

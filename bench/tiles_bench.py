@@ -1,7 +1,7 @@
 """The tile read API against plain static files of the same bytes, and a 100,000-entry mirror.
 
 A throw-away ledger of ``ENTRIES`` entries (committed by ``Appender.commit`` directly: this is
-about reading), served by ``python -m ledger.service.tiles`` in its own process. The mirror
+about reading), served by ``python -m services.ledger.tiles`` in its own process. The mirror
 copies it into a directory, verifying every tile and the root; that directory is then served
 as static files by the same HTTP server stack (werkzeug's threaded server, files read per
 request), and the same client — keep-alive connections from a few threads, every level-0 tile
@@ -27,14 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from infrastructure import create_database, drop_database, require_services  # noqa: E402
+from ledger.service.appender import Appender  # noqa: E402
+from ledger.service.operations import bootstrap, ledger_settings  # noqa: E402
 from ledger_bench import signed_batches  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
 from ledger.ed25519 import Ed25519NoteKey, generate_ed25519_key, save_ed25519_key  # noqa: E402
 from ledger.keys import read_private_key  # noqa: E402
 from ledger.mirror import mirror  # noqa: E402
-from ledger.service.appender import Appender  # noqa: E402
-from ledger.service.operations import bootstrap, ledger_settings  # noqa: E402
 from ledger.tiles import tiles_for_size  # noqa: E402
 
 ENTRIES = 100_000
@@ -52,7 +52,7 @@ def tile_serving(workdir: Path, entries: int = ENTRIES, progress=print) -> dict:
         bootstrap(config)
         _fill(config, entries, progress)
         config_file = str(workdir / "tiles.yml")
-        tile_server = ["-m", "ledger.service.tiles", "--config", config_file]
+        tile_server = ["-m", "services.ledger.tiles", "--config", config_file]
         tile_server += ["--listen", "127.0.0.1:0"]
         tiles = _start(servers, [sys.executable, *tile_server])
         key = Ed25519NoteKey.of(config["LEDGER_ORIGIN"], ledger_settings(config).ed25519_key)

@@ -8,8 +8,10 @@ witness-serve --name NAME --key ED25519.pem --state FILE --log VKEY... [--listen
                                     a c2sp.org/tlog-witness HTTP witness (add-checkpoint)
 cosigner-vkey --name NAME --key ED25519.pem   the witness's cosignature/v1 vkey
 mirror URL --vkey K [--policy F] --out DIR     copy a tiled log and verify it
+verify-proof FILE (--vkey K | --policy F)      check a c2sp.org/tlog-proof file offline
 
-The operator's commands (bootstrap, public-info, export, witness) talk to the running platform
+The operator's commands (bootstrap, public-info, export, export-proof,
+witness) talk to the running platform
 and live with the ledger service: ``python -m services.ledger``.
 """
 
@@ -54,6 +56,10 @@ def main(argv: list[str] | None = None) -> None:
     copy.add_argument("--policy", type=Path, help="a witness policy the checkpoint must meet")
     copy.add_argument("--out", type=Path, required=True)
     copy.add_argument("--workers", type=int, default=8)
+    check_proof = commands.add_parser("verify-proof")
+    check_proof.add_argument("path", type=Path)
+    check_proof.add_argument("--vkey", help="the ledger's verifier key (Ed25519 or P-256)")
+    check_proof.add_argument("--policy", type=Path, help="a witness policy to meet")
     arguments = parser.parse_args(argv)
     handler = {
         "keygen": _keygen,
@@ -62,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         "witness-serve": _witness_serve,
         "cosigner-vkey": _cosigner_vkey,
         "mirror": _mirror,
+        "verify-proof": _verify_proof,
     }[arguments.command]
     sys.exit(handler(arguments) or 0)
 
@@ -188,5 +195,32 @@ def _mirror(arguments) -> int:
     print(
         f"MIRROR VERIFIED: {report.entries:,} entries, {report.tiles:,} tiles, "
         f"{report.bytes_fetched:,} bytes in {report.seconds:.2f} s into {arguments.out}"
+    )
+    return 0
+
+
+def _verify_proof(arguments) -> int:
+    from ledger.errors import LedgerError
+    from ledger.tlog_proof import verify_proof
+    from ledger.vkeys import parse_vkey
+    from ledger.witness_policy import WitnessPolicy
+
+    if not arguments.vkey and not arguments.policy:
+        print("give the ledger's --vkey, a --policy, or both", file=sys.stderr)
+        return 2
+    try:
+        verified = verify_proof(
+            arguments.path.read_text(),
+            parse_vkey(arguments.vkey) if arguments.vkey else None,
+            WitnessPolicy.read(arguments.policy) if arguments.policy else None,
+        )
+    except LedgerError as exc:
+        print(f"PROOF REFUSED ({exc.code}): {exc}")
+        return 1
+    tree = verified.checkpoint.checkpoint
+    cosigners = ", ".join(sorted(verified.checkpoint.cosigners())) or "none"
+    print(
+        f"PROOF VERIFIED: entry {verified.index} in {tree.origin} at tree size {tree.tree_size} "
+        f"(cosigned by {cosigners})"
     )
     return 0

@@ -66,9 +66,9 @@ def mirror(
     base = url.rstrip("/")
     started = time.perf_counter()
     note = fetch(base + "/checkpoint").decode()
-    verified = policy.verify(note) if policy is not None else None
-    if log_key is not None:
-        verified = verify_checkpoint(note, log_key)
+    verified = verify_checkpoint(note, log_key) if log_key is not None else None
+    if policy is not None:
+        verified = policy.verify(note)
     checkpoint = verified.checkpoint
     tiles = tiles_for_size(checkpoint.tree_size)
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -104,12 +104,12 @@ def verify_receipt(
         record = receipt["leaf"]
         command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
         proof = [base64.b64decode(node, validate=True) for node in receipt["inclusion_proof"]]
-        if policy is not None:
-            checkpoint = policy.verify(receipt["checkpoint"])
         if ledger_key is not None:
             checkpoint = verify_checkpoint(
                 receipt["checkpoint"], ledger_key, list(witness_keys), min_cosignatures
             )
+        if policy is not None:  # its result names the cosigners it knows
+            checkpoint = policy.verify(receipt["checkpoint"])
     except (KeyError, TypeError, binascii.Error) as exc:
         raise InvalidReceipt(f"malformed receipt: {exc}") from None
     except LedgerError as exc:

@@ -48,7 +48,7 @@ echo "starting: ${modules[*]}"
 .venv/bin/nameko run --config config.yml "${modules[@]}" &
 services_pid=$!
 # the ledger's tile read API (c2sp.org/tlog-tiles) on LEDGER_TILES_ADDRESS, read-only
-$PY -m ledger.service.tiles --config config.yml &
+$PY -m services.ledger.tiles --config config.yml &
 tiles_pid=$!
 # Ctrl-C (or a TERM to the process group) reaches nameko too: then we only wait for it, since a
 # second signal makes nameko stop its timers twice. Otherwise we stop it ourselves.

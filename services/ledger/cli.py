@@ -3,10 +3,12 @@
 bootstrap --config FILE             migrate the ledger schema and admit the operator
 public-info --config FILE           the ledger's origin and verifier keys (what auditors pin)
 export --config FILE --sequence N.. --out FILE   write an evidence bundle
+export-proof --config FILE --sequence N --out F.tlog-proof [--witnessed]
+                                    an entry's receipt as a c2sp.org/tlog-proof file
 witness --config FILE --name PARTY --key PEM --state FILE --vkey K   cosign the latest checkpoint
 
-Auditors need none of these: ``python -m ledger verify`` and ``verify-bundle`` (the SDK) check a
-ledger and its evidence without the platform.
+Auditors need none of these: ``python -m ledger verify``, ``verify-bundle`` and ``verify-proof``
+(the SDK) check a ledger and its evidence without the platform.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--config")
     export.add_argument("--sequence", type=int, nargs="+", required=True)
     export.add_argument("--out", type=Path, required=True)
+    export_proof = commands.add_parser("export-proof")
+    export_proof.add_argument("--config")
+    export_proof.add_argument("--sequence", type=int, required=True)
+    export_proof.add_argument("--out", type=Path, required=True)
+    export_proof.add_argument("--witnessed", action="store_true", help="against the quorum's")
     witness = commands.add_parser("witness")
     witness.add_argument("--config")
     witness.add_argument("--name", required=True)
@@ -41,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         "public-info": _public_info,
         "bootstrap": _bootstrap,
         "export": _export,
+        "export-proof": _export_proof,
         "witness": _witness,
     }[arguments.command]
     sys.exit(handler(arguments) or 0)
@@ -68,6 +76,15 @@ def _export(arguments) -> int:
     bundle = export_bundle(_config(arguments), arguments.sequence)
     arguments.out.write_text(json.dumps(bundle, indent=1))
     print(f"wrote {len(bundle['receipts'])} entries to {arguments.out}")
+    return 0
+
+
+def _export_proof(arguments) -> int:
+    from services.ledger.operations import export_proof
+
+    text = export_proof(_config(arguments), arguments.sequence, arguments.witnessed)
+    arguments.out.write_text(text)
+    print(f"wrote the proof of entry {arguments.sequence} to {arguments.out}")
     return 0
 
 

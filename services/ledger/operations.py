@@ -103,6 +103,30 @@ def export_bundle(config: dict, sequences: list[int]) -> dict:
     }
 
 
+def export_proof(config: dict, sequence: int, witnessed: bool = False) -> str:
+    """The entry's receipt as a c2sp.org/tlog-proof file, against the latest checkpoint (with
+    ``witnessed``: the latest that meets ``LEDGER_WITNESS_POLICY_FILE``'s quorum)."""
+    from ledger.tlog_proof import proof_from_receipt
+    from ledger.witness_policy import WitnessPolicy
+    from services.ledger.witnessing import witnessed_checkpoint
+
+    engine = create_engine(config["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            size = None
+            if witnessed:
+                policy = WitnessPolicy.read(config["LEDGER_WITNESS_POLICY_FILE"])
+                found = witnessed_checkpoint(connection, policy)
+                if found is None:
+                    raise SystemExit("no checkpoint meets the witness quorum yet")
+                size = found["tree_size"]
+            record = read_record(connection, sequence)
+            receipt = reads.receipt(connection, entry_id(record["envelope"]), size)
+    finally:
+        engine.dispose()
+    return proof_from_receipt(receipt)
+
+
 @contextmanager
 def rpc_proxy(config: dict, timeout: float = 30):
     from nameko.standalone.rpc import ClusterRpcProxy

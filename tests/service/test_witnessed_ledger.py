@@ -19,6 +19,7 @@ from ledger.ed25519 import Ed25519NoteKey, generate_ed25519_key, save_ed25519_ke
 from ledger.errors import InvalidReceipt
 from ledger.keys import read_private_key
 from ledger.receipts import verify_receipt
+from ledger.tlog_proof import proof_from_receipt, verify_proof
 from ledger.tlog_witness import SIZE_TYPE, request_body
 from ledger.witness_policy import WitnessPolicy
 from tests.support.infrastructure import delete_vhost, private_ledger
@@ -120,6 +121,8 @@ def test_three_witness_processes_give_a_2_of_3_witnessed_checkpoint_and_refuse_a
     entry = rpc.ledger.get_entry(size - 1)
     receipt = rpc.ledger.get_receipt(entry_id(entry["envelope"]), size)
     assert verify_receipt(receipt, None, policy=policy).sequence == size - 1
+    spicy = verify_proof(proof_from_receipt(receipt), policy=policy)  # the .tlog-proof form
+    assert spicy.checkpoint.cosigners() == {"w1.test", "w2.test"}
     one_line = "".join(
         line + "\n" for line in receipt["checkpoint"].splitlines() if " w1.test " not in line
     )

@@ -25,7 +25,7 @@ from ledger.checkpoints import sign_checkpoint
 from ledger.ed25519 import Ed25519NoteKey
 from ledger.keys import read_private_key
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GOPATH_SOURCES = Path("/usr/share/gocode")
 # every checkpoint the test ledger signs, 1 to 3,000 entries, tile edges included
 SIZES = [1, 2, 3, 7, 8, 100, 255, 256, 257, 511, 512, 513, 1000, 1024, 2047, 2048, 2049, 2999]
@@ -62,8 +62,8 @@ def tlogcheck(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ledger_3000(database_factory, key_dir):
     """A ledger of its own, committed so that it signed a checkpoint at each of ``SIZES``."""
-    from ledger.service.direct import append_direct
-    from ledger.service.operations import bootstrap, ledger_settings
+    from services.ledger.direct import append_direct
+    from services.ledger.operations import bootstrap, ledger_settings
 
     config = {
         "DATABASE_URL": database_factory("tlogcheck"),
@@ -103,7 +103,7 @@ def serve(app) -> tuple[str, object]:
 
 @pytest.fixture(scope="module")
 def checkpoints(ledger_3000, tmp_path_factory) -> Path:
-    from ledger.service.appender import latest_checkpoint_note
+    from services.ledger.appender import latest_checkpoint_note
 
     engine, _ = ledger_3000
     directory = tmp_path_factory.mktemp("checkpoints")
@@ -136,7 +136,7 @@ def tampering(app, target: str):
 def test_go_sumdb_verifies_our_checkpoints_tiles_and_proofs_from_1_to_3000_entries(
     tlogcheck, ledger_3000, checkpoints
 ):
-    from ledger.service.tiles import TileApp
+    from services.ledger.tiles import TileApp
 
     engine, settings = ledger_3000
     url, server = serve(TileApp(engine))
@@ -177,7 +177,7 @@ def forged_checkpoint(settings, directory: Path, how: str) -> None:
 def test_go_sumdb_rejects_a_tampered_checkpoint_tile_or_entry(
     tlogcheck, ledger_3000, checkpoints, tmp_path, tamper
 ):
-    from ledger.service.tiles import TileApp
+    from services.ledger.tiles import TileApp
 
     engine, settings = ledger_3000
     directory = tmp_path / "checkpoints"
