@@ -107,7 +107,7 @@ def _tiles_section(tiles: dict, mark) -> str:
     return f"""
 ## Tiles (c2sp.org/tlog-tiles) and a mirror of the whole ledger
 
-A ledger of {tiles["entries"]:,} entries served by `python -m ledger.service.tiles` from its stored
+A ledger of {tiles["entries"]:,} entries served by `python -m services.ledger.tiles` from its stored
 Merkle nodes. `python -m ledger mirror` fetched its {tiles["tiles"]:,} tiles and entry bundles
 ({tiles["mirror_bytes"]:,} bytes, from PostgreSQL: nothing cached yet), recomputed every tile
 and the root from the entries, and verified the checkpoint in **{tiles["mirror_seconds"]:.2f} s**

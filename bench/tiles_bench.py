@@ -24,11 +24,9 @@ import yaml
 from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from infrastructure import create_database, drop_database, require_services  # noqa: E402
-from ledger.service.appender import Appender  # noqa: E402
-from ledger.service.operations import bootstrap, ledger_settings  # noqa: E402
 from ledger_bench import signed_batches  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
@@ -36,6 +34,9 @@ from ledger.ed25519 import Ed25519NoteKey, generate_ed25519_key, save_ed25519_ke
 from ledger.keys import read_private_key  # noqa: E402
 from ledger.mirror import mirror  # noqa: E402
 from ledger.tiles import tiles_for_size  # noqa: E402
+from services.ledger.appender import Appender  # noqa: E402
+from services.ledger.operations import bootstrap, ledger_settings  # noqa: E402
+from tests.support.infrastructure import create_database, drop_database, require_services  # noqa: E402
 
 ENTRIES = 100_000
 GROUP = 4000
