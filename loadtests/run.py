@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from locust.util.timespan import parse_timespan  # noqa: E402
 
-from examples.bank_client import BankClient, BankSigner  # noqa: E402
+from examples.bank_client import BankApiError, BankClient, BankSigner  # noqa: E402
 from loadtests import report, server, stack, workload  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -212,6 +212,7 @@ def final_checks(target: stack.Stack, client: BankClient, phases: dict, out: Pat
     bills = [n for phase in phases.values() for n in phase["bills"]]
     stale = report.stale_projections(client, bills)
     crashed = [process.args[-1] for process in target.processes if process.poll() is not None]
+    witnessed = witnessed_after_load(client, target.witness_policy)
     return {
         "services_crashed": crashed,
         "ledger_verified": verified["verified"],
@@ -220,7 +221,51 @@ def final_checks(target: stack.Stack, client: BankClient, phases: dict, out: Pat
         "acknowledged_missing_from_ledger": missing,
         "bills_checked": len(bills),
         "bills_projection_behind_ledger": stale[:20],
-        "passed": verified["verified"] and missing == 0 and not stale and not crashed,
+        "witnessed": witnessed,
+        "passed": verified["verified"]
+        and missing == 0
+        and not stale
+        and not crashed
+        and witnessed.get("passed", True),
+    }
+
+
+def witnessed_after_load(client: BankClient, policy_file: Path | None, seconds: float = 20):
+    """The latest checkpoint after the load is witnessed by the policy's quorum (2 of the
+    stack's 3 witness processes) within ``seconds``: the witnesses kept up, and every one of
+    their cosignatures verifies (c2sp.org/tlog-witness, docs/decisions/0022)."""
+    if policy_file is None:
+        return {"checked": False}
+    from ledger.errors import LedgerError
+    from ledger.witness_policy import WitnessPolicy
+
+    policy = WitnessPolicy.read(policy_file)
+    latest = client.call("ledger", "get_checkpoint")["tree_size"]
+    deadline = time.monotonic() + seconds
+    witnessed = None
+    while time.monotonic() < deadline:
+        try:
+            witnessed = client.call("ledger", "get_checkpoint", None, True)
+        except BankApiError as refusal:
+            if refusal.code != "CHECKPOINT_NOT_FOUND":
+                raise
+        if witnessed and witnessed["tree_size"] >= latest:
+            break
+        time.sleep(0.5)
+    if witnessed is None:
+        return {"checked": True, "passed": False, "latest_tree_size": latest}
+    try:
+        policy.verify(witnessed["note"])  # signed by the ledger, and the quorum cosigned
+        problem = None
+    except LedgerError as exc:
+        problem = f"{exc.code}: {exc}"
+    return {
+        "checked": True,
+        "latest_tree_size": latest,
+        "witnessed_tree_size": witnessed["tree_size"],
+        "cosigners": sorted(policy.cosigners_of(witnessed["note"])),
+        "problem": problem,
+        "passed": problem is None and witnessed["tree_size"] >= latest,
     }
 
 

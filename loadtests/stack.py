@@ -33,6 +33,9 @@ ENDPOINTS = {
     "redis": os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0"),
 }
 LEDGER_REPLICAS = int(os.environ.get("LOAD_LEDGER_REPLICAS", "2"))
+# c2sp.org/tlog-witness witnesses of the load ledger, each its own process; 2 of 3 make a quorum
+WITNESSES = ("w1", "w2", "w3")
+WITNESS_QUORUM = 2
 START_HINT = "start them with `make services` (deploy/local/services.sh)"
 # The gateway's settings for a load run (config.yml has no placeholders for them): plain HTTP
 # on loopback, and every simulated user signs in from 127.0.0.1.
@@ -58,6 +61,7 @@ class Stack:
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)  # each process's /metrics URL
+    witness_policy: Path | None = None  # the k-of-n policy the ledger asks its witnesses by
 
 
 def _rabbit(method: str, path: str, body: dict | None = None) -> None:
@@ -126,6 +130,7 @@ def start(
     try:
         _create(stack)
         env = _environment(stack)
+        env["LEDGER_WITNESS_POLICY_FILE"] = str(_start_witnesses(stack, log_dir))
         setup = [
             ["services.ledger", "bootstrap", "--config", str(CONFIG)],
             ["deploy.local.migrate_services"],
@@ -172,6 +177,37 @@ def _create(stack: Stack) -> None:
         save_private_key(generate_private_key(), stack.key_dir / f"{name}.pem")
     save_ed25519_key(generate_ed25519_key(), stack.key_dir / "ledger-ed25519.pem")
     stack.operator_key = stack.key_dir / "operator.pem"
+
+
+def _start_witnesses(stack: Stack, log_dir: Path) -> Path:
+    """Three witness processes (``python -m ledger witness-serve``) trusting the load ledger's
+    Ed25519 key, and the 2-of-3 policy file naming them."""
+    from ledger.ed25519 import (
+        Ed25519NoteKey,
+        generate_ed25519_key,
+        read_ed25519_key,
+        save_ed25519_key,
+    )
+
+    origin = _environment(stack)["LEDGER_ORIGIN"]
+    log_key = Ed25519NoteKey.of(origin, read_ed25519_key(stack.key_dir / "ledger-ed25519.pem"))
+    lines = [f"log {log_key.vkey()}"]
+    for name in WITNESSES:
+        key_file = stack.key_dir / f"witness-{name}.pem"
+        save_ed25519_key(generate_ed25519_key(), key_file)
+        command = [sys.executable, "-m", "ledger", "witness-serve", "--name", f"{name}.load"]
+        command += ["--key", str(key_file), "--state", str(stack.key_dir / f"witness-{name}.json")]
+        command += ["--log", log_key.vkey(), "--listen", "127.0.0.1:0"]
+        log = open(log_dir / f"witness-{name}.log", "w")  # noqa: SIM115
+        stack.logs.append(log)
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True)
+        stack.processes.append(process)
+        started = json.loads(process.stdout.readline())
+        lines.append(f"witness {name} {started['vkey']} {started['url']}")
+    lines += [f"group witnesses {WITNESS_QUORUM} {' '.join(WITNESSES)}", "quorum witnesses"]
+    stack.witness_policy = stack.key_dir / "witnesses.policy"
+    stack.witness_policy.write_text("\n".join(lines) + "\n")
+    return stack.witness_policy
 
 
 def _environment(stack: Stack) -> dict:

@@ -50,6 +50,9 @@ def test_a_short_bank_and_sme_load_run_passes_its_gates_and_leaves_a_verified_le
 
     summary = json.loads((reports / "summary.json").read_text())
     assert summary["passed"]
+    witnessed = summary["checks"]["witnessed"]  # 2 of the stack's 3 witness processes
+    assert witnessed["witnessed_tree_size"] == witnessed["latest_tree_size"]
+    assert len(witnessed["cosigners"]) >= 2
     phases = summary["phases"]
     assert phases["ping"]["operations"]["ledger.ping"]["requests"] > 0
     signed_calls = [
