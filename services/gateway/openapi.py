@@ -156,7 +156,10 @@ def document() -> dict:
         },
         "/api/v1/ledger/info": {
             "get": _op(
-                "Ledger origin and checkpoint verifier key", _JSON_OBJECT, errors=(), **_PUBLIC
+                "Ledger origin and checkpoint verifier keys (vkey: P-256; ed25519_vkey: Ed25519)",
+                _JSON_OBJECT,
+                errors=(),
+                **_PUBLIC,
             )
         },
         "/api/v1/health": {"get": _op("Gateway liveness", _JSON_OBJECT, errors=(), **_PUBLIC)},
