@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -43,8 +44,12 @@ def start_witness(tmp_path: Path, name: str, log_vkeys: list[str]):
     return process, started["url"], started["vkey"]
 
 
-@pytest.fixture
-def witnessed_ledger(tmp_path, services, ledger_config, database_factory, run_id, redis_prefix):
+@pytest.fixture(scope="module")
+def witnessed_ledger(
+    tmp_path_factory, services, ledger_config, database_factory, run_id, redis_prefix
+):
+    """One ledger service asking three witness processes, shared by this module's tests."""
+    tmp_path = tmp_path_factory.mktemp("witnessed")
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -74,7 +79,8 @@ def witnessed_ledger(tmp_path, services, ledger_config, database_factory, run_id
     container.start()
     proxy = ClusterRpcProxy(config, timeout=30)
     try:
-        yield proxy.start(), witnesses, tmp_path / "policy.txt", (ed_private, p256, origin)
+        keys = (ed_private, p256, origin)
+        yield proxy.start(), witnesses, tmp_path / "policy.txt", keys, config["DATABASE_URL"]
     finally:
         proxy.stop()
         container.stop()
@@ -102,7 +108,7 @@ def wait_for_witnessed(rpc, size: int, seconds: float = 30) -> dict:
 def test_three_witness_processes_give_a_2_of_3_witnessed_checkpoint_and_refuse_a_split_view(
     witnessed_ledger, operator
 ):
-    rpc, witnesses, policy_file, (ed_private, p256, origin) = witnessed_ledger
+    rpc, witnesses, policy_file, (ed_private, p256, origin), database_url = witnessed_ledger
     policy = WitnessPolicy.read(policy_file)
     witnesses["w3"][0].terminate()  # one witness down: two of three still make the quorum
     witnesses["w3"][0].wait(10)
@@ -146,3 +152,31 @@ def post(url: str, body: bytes) -> tuple[int, str, bytes]:
             return response.status, response.headers["Content-Type"], response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_the_tiles_serve_the_witnessed_checkpoint_and_a_mirror_checks_it_by_the_policy(
+    witnessed_ledger, operator, tmp_path
+):
+    from sqlalchemy import create_engine
+    from werkzeug.serving import make_server
+
+    from ledger.mirror import mirror
+    from services.ledger.tiles import TileApp
+
+    rpc, _, policy_file, _, database_url = witnessed_ledger
+    policy = WitnessPolicy.read(policy_file)
+    rpc.ledger.append([operator.wire("test.note", stream(), 0, {"n": n}) for n in range(300)])
+    witnessed = wait_for_witnessed(rpc, rpc.ledger.get_checkpoint()["tree_size"])
+    engine = create_engine(database_url)
+    server = make_server("127.0.0.1", 0, TileApp(engine, policy), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        with urllib.request.urlopen(url + "/checkpoint", timeout=10) as response:
+            served = response.read().decode()
+        assert policy.verify(served).checkpoint.tree_size >= witnessed["tree_size"]
+        report = mirror(url, tmp_path / "copy", None, policy)
+        assert report.tree_size >= witnessed["tree_size"] and report.entries == report.tree_size
+    finally:
+        server.shutdown()
+        engine.dispose()
