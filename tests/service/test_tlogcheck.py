@@ -9,6 +9,7 @@ at the tile boundaries — and must reject a tampered checkpoint, tile or entry.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -115,9 +116,11 @@ def checkpoints(ledger_3000, tmp_path_factory) -> Path:
     return directory
 
 
-def run_check(binary: Path, url: str, settings, directory: Path) -> subprocess.CompletedProcess:
+def run_check(
+    binary: Path, url: str, settings, directory: Path, *extra: str
+) -> subprocess.CompletedProcess:
     vkey = Ed25519NoteKey.of(settings.origin, settings.ed25519_key).vkey()
-    command = [str(binary), "-url", url, "-vkey", vkey, "-checkpoints", str(directory)]
+    command = [str(binary), "-url", url, "-vkey", vkey, "-checkpoints", str(directory), *extra]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
@@ -195,3 +198,63 @@ def test_go_sumdb_rejects_a_tampered_checkpoint_tile_or_entry(
         server.shutdown()
     assert result.returncode == 1, result.stdout + result.stderr
     assert "REJECTED" in result.stdout
+
+
+@pytest.fixture
+def cosigned(ledger_3000, checkpoints, tmp_path):
+    """The checkpoints, the newest cosigned by two of three witnesses (our tlog-witness), and
+    the witnesses' -witness flags."""
+    from ledger.ed25519 import generate_ed25519_key
+    from ledger.tlog_witness import request_body
+    from ledger.witness_server import Witness, WitnessStateFile
+
+    _, settings = ledger_3000
+    trusted = {settings.origin: [Ed25519NoteKey.of(settings.origin, settings.ed25519_key)]}
+    directory = tmp_path / "cosigned"
+    shutil.copytree(checkpoints, directory)
+    note = (directory / "03000.note").read_text()
+    flags, lines = [], ""
+    for n in range(3):
+        state = WitnessStateFile(tmp_path / f"w{n}.json")
+        witness = Witness(
+            f"w{n}.test", generate_ed25519_key(), trusted, state, lambda: 1_767_225_600
+        )
+        flags += ["-witness", witness.key.vkey()]
+        if n < 2:
+            answer = witness.add_checkpoint(request_body(0, [], note))
+            assert answer.status == 200
+            lines += answer.body.decode()
+    (directory / "03000.note").write_text(note + lines)
+    return directory, flags
+
+
+@pytest.mark.parametrize(
+    ("quorum", "tamper", "accepted"),
+    [("2", False, True), ("3", False, False), ("2", True, False)],
+)
+def test_go_checks_our_witnesses_cosignature_v1_lines_and_their_quorum(
+    tlogcheck, ledger_3000, cosigned, quorum, tamper, accepted
+):
+    from services.ledger.tiles import TileApp
+
+    engine, settings = ledger_3000
+    directory, flags = cosigned
+    if tamper:  # one byte of the first cosignature's timestamp: its signature no longer holds
+        note = (directory / "03000.note").read_text()
+        head, line, rest = note.partition("\u2014 w0.test ")
+        raw = bytearray(base64.b64decode(rest.split("\n")[0]))
+        raw[11] ^= 1
+        tampered = base64.b64encode(bytes(raw)).decode() + "\n" + rest.split("\n", 1)[1]
+        (directory / "03000.note").write_text(head + line + tampered)
+    url, server = serve(TileApp(engine))
+    try:
+        result = run_check(tlogcheck, url, settings, directory, *flags, "-quorum", quorum)
+    finally:
+        server.shutdown()
+    assert (result.returncode == 0) is accepted, result.stdout + result.stderr
+    if accepted:
+        assert "OK size 3000:" in result.stdout and "2 cosignatures" in result.stdout
+    elif tamper:
+        assert "cosignature by w0.test does not verify" in result.stdout
+    else:
+        assert "2 cosignatures, 3 required" in result.stdout

@@ -1,7 +1,8 @@
 // Command tlogcheck checks a Billchain ledger with Go's own transparency-log code
 // (golang.org/x/mod/sumdb/note and sumdb/tlog, Debian's golang-golang-x-mod-dev), not ours.
 //
-//	tlogcheck -url http://127.0.0.1:8001 -vkey <ledger Ed25519 vkey> -checkpoints DIR
+//	tlogcheck -url http://127.0.0.1:8001 -vkey <ledger Ed25519 vkey> -checkpoints DIR \
+//	    [-witness <cosigner vkey> ... -quorum K]
 //
 // DIR holds checkpoint notes, one per file. For each one tlogcheck
 //   - opens the note with note.Open and the ledger's Ed25519 verifier: the signature must verify;
@@ -10,13 +11,19 @@
 //   - for sampled entries, reads the entry bundle, hashes the entry with tlog.RecordHash, and
 //     checks an inclusion proof built by tlog.ProveRecord with tlog.CheckRecord;
 //   - checks a consistency proof (tlog.ProveTree, tlog.CheckTree) from every other checkpoint
-//     smaller than it.
+//     smaller than it;
+//   - verifies the cosignature/v1 lines (c2sp.org/tlog-cosignature, type 0x04) of the given
+//     witnesses with crypto/ed25519 (x/mod's note knows only type 0x01), and requires the
+//     newest checkpoint to carry at least -quorum of them.
 //
 // It prints one line per checkpoint and exits 1 at the first failure, naming it.
 // Built by the tests in GOPATH mode against the Debian sources: no module download.
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -37,24 +44,43 @@ import (
 const tileHeight = 8
 
 type checkpoint struct {
-	file string
-	size int64
-	root tlog.Hash
+	file      string
+	size      int64
+	root      tlog.Hash
+	cosigners int // witnesses whose cosignature/v1 line verified
 }
+
+type cosigner struct {
+	name string
+	id   uint32
+	key  ed25519.PublicKey
+}
+
+type vkeys []string
+
+func (v *vkeys) String() string     { return strings.Join(*v, ",") }
+func (v *vkeys) Set(s string) error { *v = append(*v, s); return nil }
 
 func main() {
 	base := flag.String("url", "", "the ledger's tile prefix")
 	vkey := flag.String("vkey", "", "the ledger's Ed25519 verifier key")
 	dir := flag.String("checkpoints", "", "a directory of checkpoint notes")
 	samples := flag.Int("samples", 8, "entries checked for inclusion per checkpoint")
+	quorum := flag.Int("quorum", 0, "cosignatures the newest checkpoint must carry")
+	var witnesses vkeys
+	flag.Var(&witnesses, "witness", "a witness's cosignature/v1 vkey (repeatable)")
 	flag.Parse()
-	if err := run(*base, *vkey, *dir, *samples); err != nil {
+	cosigners, err := parseCosigners(witnesses)
+	if err == nil {
+		err = run(*base, *vkey, *dir, *samples, cosigners, *quorum)
+	}
+	if err != nil {
 		fmt.Println("REJECTED:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, vkey, dir string, samples int) error {
+func run(base, vkey, dir string, samples int, cosigners []cosigner, quorum int) error {
 	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
 		return fmt.Errorf("vkey: %v", err)
@@ -70,7 +96,7 @@ func run(base, vkey, dir string, samples int) error {
 	}
 	var checkpoints []checkpoint
 	for _, file := range files {
-		c, err := openCheckpoint(file, verifier)
+		c, err := openCheckpoint(file, verifier, cosigners)
 		if err != nil {
 			return err
 		}
@@ -93,13 +119,16 @@ func run(base, vkey, dir string, samples int) error {
 				return fmt.Errorf("consistency %d -> %d does not verify: %v", older.size, newer.size, err)
 			}
 		}
-		fmt.Printf("OK size %d: signature, tree hash from tiles, inclusion, consistency from %d smaller\n", newer.size, i)
+		fmt.Printf("OK size %d: signature, tree hash from tiles, inclusion, consistency from %d smaller, %d cosignatures\n", newer.size, i, newer.cosigners)
+	}
+	if newest := checkpoints[len(checkpoints)-1]; newest.cosigners < quorum {
+		return fmt.Errorf("size %d: %d cosignatures, %d required", newest.size, newest.cosigners, quorum)
 	}
 	fmt.Printf("VERIFIED %d checkpoints with golang.org/x/mod/sumdb\n", len(checkpoints))
 	return nil
 }
 
-func openCheckpoint(file string, verifier note.Verifier) (checkpoint, error) {
+func openCheckpoint(file string, verifier note.Verifier, cosigners []cosigner) (checkpoint, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return checkpoint{}, err
@@ -120,7 +149,59 @@ func openCheckpoint(file string, verifier note.Verifier) (checkpoint, error) {
 	if err != nil {
 		return checkpoint{}, fmt.Errorf("%s: root hash: %v", file, err)
 	}
-	return checkpoint{filepath.Base(file), size, root}, nil
+	count, err := verifyCosignatures(n, cosigners)
+	if err != nil {
+		return checkpoint{}, fmt.Errorf("%s: %v", filepath.Base(file), err)
+	}
+	return checkpoint{filepath.Base(file), size, root, count}, nil
+}
+
+// parseCosigners reads vkeys of type 0x04: name+hex(key ID)+base64(0x04 || 32-byte key), the key
+// ID being SHA-256(name || "\n" || 0x04 || key)[:4].
+func parseCosigners(vkeys []string) ([]cosigner, error) {
+	var cosigners []cosigner
+	for _, vkey := range vkeys {
+		parts := strings.SplitN(vkey, "+", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("witness vkey %q: not name+id+key", vkey)
+		}
+		raw, err := base64.StdEncoding.DecodeString(parts[2])
+		if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 0x04 {
+			return nil, fmt.Errorf("witness vkey %q: not a cosignature/v1 Ed25519 key", vkey)
+		}
+		digest := sha256.Sum256(append([]byte(parts[0]+"\n\x04"), raw[1:]...))
+		id := binary.BigEndian.Uint32(digest[:4])
+		if fmt.Sprintf("%08x", id) != parts[1] {
+			return nil, fmt.Errorf("witness vkey %q: key ID does not match the key", vkey)
+		}
+		cosigners = append(cosigners, cosigner{parts[0], id, ed25519.PublicKey(raw[1:])})
+	}
+	return cosigners, nil
+}
+
+// verifyCosignatures checks every line of a known witness (note.Open left them unverified):
+// 4-byte key ID, 8-byte big-endian timestamp, Ed25519 over "cosignature/v1\ntime <t>\n" and
+// the note text. As signed-note says, a known key's bad line rejects the note.
+func verifyCosignatures(n *note.Note, cosigners []cosigner) (int, error) {
+	count := 0
+	for _, sig := range n.UnverifiedSigs {
+		for _, c := range cosigners {
+			if sig.Name != c.name || sig.Hash != c.id {
+				continue
+			}
+			raw, err := base64.StdEncoding.DecodeString(sig.Base64)
+			if err != nil || len(raw) != 4+8+ed25519.SignatureSize {
+				return 0, fmt.Errorf("cosignature by %s is malformed", c.name)
+			}
+			timestamp := binary.BigEndian.Uint64(raw[4:12])
+			message := fmt.Sprintf("cosignature/v1\ntime %d\n%s", timestamp, n.Text)
+			if !ed25519.Verify(c.key, []byte(message), raw[12:]) {
+				return 0, fmt.Errorf("cosignature by %s does not verify", c.name)
+			}
+			count++
+		}
+	}
+	return count, nil
 }
 
 func checkTree(client *tileClient, c checkpoint, samples int) error {
