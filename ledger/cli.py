@@ -1,6 +1,6 @@
 """``python -m ledger``: the SDK's command line, for auditors, courts and key holders.
 
-keygen PATH                         write a new P-256 private key (PEM, mode 600)
+keygen PATH [--suite sm2-sm3]       write a new private key (P-256 by default; PEM, mode 600)
 verify --database-url URL --vkey K  audit a whole ledger; exit 1 naming the first bad entry
 verify-bundle FILE --vkey K         check an evidence bundle offline (without --vkey: only its
                                     internal consistency, never "verified", exit 3)
@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen")
     keygen.add_argument("path", type=Path)
+    keygen.add_argument(
+        "--suite", default="ecdsa-p256-sha256", choices=("ecdsa-p256-sha256", "sm2-sm3")
+    )
     verify = commands.add_parser("verify")
     verify.add_argument("--database-url", required=True)
     verify.add_argument("--vkey", required=True, help="the ledger's verifier key")
@@ -48,7 +51,7 @@ def _keygen(arguments) -> int:
         print(f"{arguments.path} exists; not overwriting a key", file=sys.stderr)
         return 1
     arguments.path.parent.mkdir(parents=True, exist_ok=True)
-    save_private_key(generate_private_key(), arguments.path)
+    save_private_key(generate_private_key(arguments.suite), arguments.path)
     print(f"wrote {arguments.path}")
     return 0
 

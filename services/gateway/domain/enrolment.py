@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from ledger import canonical_encode, key_id, verify
 from ledger.commands import b64decode, b64encode, format_time, parse_time
 from ledger.errors import LedgerError
-from ledger.keys import canonical_public_key_der
+from ledger.keys import canonical_public_key_der, key_suite
+from ledger.suites import P256_SHA256
 from services.common.errors import ValidationFailed
 from services.gateway.errors import EnrolmentProofInvalid, NotYourParty
 
@@ -84,10 +85,16 @@ def _parts(request: object) -> tuple[dict, str]:
 
 
 def _public_key(text: str) -> bytes:
+    """The portal enrols P-256 keys only: the browser holds them in WebCrypto, non-extractable,
+    and WebCrypto has no SM2 (docs/decisions/0023 §4). SM2 keys are a bank's, registered on
+    the ledger directly."""
     try:
-        return canonical_public_key_der(b64decode(text))
+        der = canonical_public_key_der(b64decode(text))
     except LedgerError:
-        raise ValidationFailed("public_key is not a P-256 SPKI key", code="INVALID_KEY") from None
+        der = None
+    if der is None or key_suite(der) != P256_SHA256:
+        raise ValidationFailed("public_key is not a P-256 SPKI key", code="INVALID_KEY")
+    return der
 
 
 def _require_recent(signed_at: str, now: datetime) -> None:
