@@ -101,7 +101,7 @@ def load_public_key(data: bytes) -> ec.EllipticCurvePublicKey:
 
     (The ledger's and witnesses' note keys are P-256; a party's key may also be SM2, whose
     suite ``key_suite`` tells and whose DER ``canonical_public_key_der`` checks.)"""
-    if _curve_oid(_der(data)) == sm2.SM2_CURVE_OID:
+    if isinstance(data, bytes) and _curve_oid(_der(data)) == sm2.SM2_CURVE_OID:
         raise InvalidKey("an SM2 key is not a P-256 key")
     try:
         if data.lstrip().startswith(b"-----BEGIN"):

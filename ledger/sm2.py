@@ -247,7 +247,8 @@ def signature_reason(
     reason = structural_reason(signature)
     if reason is not None:
         return reason
-    verifier = _cached_verifier(public_key_der, distinguishing_id or DEFAULT_DISTINGUISHING_ID)
+    identity = DEFAULT_DISTINGUISHING_ID if distinguishing_id is None else distinguishing_id
+    verifier = _cached_verifier(public_key_der, identity)
     if verifier is None:
         return KEY_INVALID
     if not isinstance(message, bytes):
@@ -270,8 +271,8 @@ def reference_signature_reason(
     reason = structural_reason(signature)
     if reason is not None:
         return reason
-    identity = distinguishing_id or DEFAULT_DISTINGUISHING_ID
-    if not isinstance(identity, bytes) or len(identity) > _native.SM2_UID_MAX_LENGTH:
+    identity = DEFAULT_DISTINGUISHING_ID if distinguishing_id is None else distinguishing_id
+    if not isinstance(identity, bytes) or not 0 < len(identity) <= _native.SM2_UID_MAX_LENGTH:
         return KEY_INVALID
     try:
         x, y = parse_public_key(public_key_der)

@@ -320,3 +320,13 @@ def test_the_signer_never_hands_out_a_signature_the_verifier_refuses(monkeypatch
 
     monkeypatch.setattr(key, "_signer", Flaky())
     assert verify(public_key_der(key), MESSAGE, key.sign(MESSAGE))
+
+
+@pytest.mark.parametrize("identity", [b"", b"x" * 8192, "1234567812345678"])
+def test_a_distinguishing_id_that_is_no_non_empty_bytes_of_at_most_8191_is_refused(identity):
+    key = standard_key()
+    signature = sign(key, MESSAGE)
+    assert signature_reason(public_key_der(key), MESSAGE, signature, identity) == "KEY_INVALID"
+    assert reference_signature_reason(public_key_der(key), MESSAGE, signature, identity) == (
+        "KEY_INVALID"
+    )
