@@ -100,7 +100,7 @@ def load_public_key(data: bytes) -> ec.EllipticCurvePublicKey:
     """Load a P-256 public key from SPKI DER or PEM; the point is validated on the curve.
 
     (The ledger's and witnesses' note keys are P-256; a party's key may also be SM2, whose
-    suite ``key_suite`` tells and whose DER ``canonical_public_key_der`` checks.)"""
+    suite ``key_suite`` tells and whose DER ``canonical_party_key_der`` checks.)"""
     if isinstance(data, bytes) and _curve_oid(_der(data)) == sm2.SM2_CURVE_OID:
         raise InvalidKey("an SM2 key is not a P-256 key")
     try:
@@ -116,17 +116,24 @@ def load_public_key(data: bytes) -> ec.EllipticCurvePublicKey:
 
 
 def canonical_public_key_der(data: bytes) -> bytes:
-    """Re-encode a public key of either suite (DER or PEM, compressed or not) in canonical SPKI
-    DER."""
+    """Re-encode a P-256 public key (DER or PEM, compressed or not) in canonical SPKI DER: the
+    form of the ledger's and witnesses' note keys. A party key may be SM2 too:
+    ``canonical_party_key_der``."""
+    return public_key_der(load_public_key(data))
+
+
+def canonical_party_key_der(data: bytes) -> bytes:
+    """Re-encode a party's public key of either suite (DER or PEM, compressed or not) in
+    canonical SPKI DER."""
     if key_suite(data) == SM2_SM3:
         return sm2.canonical_public_key_der(_der(data))
-    return public_key_der(load_public_key(data))
+    return canonical_public_key_der(data)
 
 
 def key_id(public_key) -> str:
     """Hex SHA-256 of the canonical SPKI DER of a public key (or of a private key's public key)."""
     spki = public_key_der(public_key) if not isinstance(public_key, bytes) else public_key
-    return hashlib.sha256(canonical_public_key_der(spki)).hexdigest()
+    return hashlib.sha256(canonical_party_key_der(spki)).hexdigest()
 
 
 def load_private_key(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from ledger.commands import SignedCommand, b64decode
 from ledger.credit_code import credit_code_problem
 from ledger.errors import InvalidKey, LedgerError
-from ledger.keys import canonical_public_key_der, key_id, key_suite
+from ledger.keys import canonical_party_key_der, key_id, key_suite
 from ledger.suites import P256_SHA256, SM2_SM3, distinguishing_id_problem
 
 PARTY_KINDS = ("enterprise", "bank", "regulator", "operator")
@@ -168,7 +168,7 @@ def _require_self_or_operator(command: SignedCommand, parties: Mapping[str, Part
 
 def _new_key(body: dict, party_id: str, sequence: int, keys: Mapping[str, PartyKey]) -> PartyKey:
     try:
-        der = canonical_public_key_der(b64decode(_text(body, "public_key")))
+        der = canonical_party_key_der(b64decode(_text(body, "public_key")))
     except (InvalidKey, LedgerError) as exc:
         raise MembershipError(f"public key refused: {exc}", code="INVALID_KEY") from None
     new_id = key_id(der)

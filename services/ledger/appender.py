@@ -22,7 +22,7 @@ from ledger.blocks import BlockHeader, SealedBlock, next_header, seal_block
 from ledger.checkpoints import Checkpoint, sign_checkpoint
 from ledger.commands import SignedCommand, b64decode, format_time, parse_time
 from ledger.errors import LedgerError
-from ledger.keys import canonical_public_key_der, key_id, key_suite
+from ledger.keys import canonical_party_key_der, key_id, key_suite
 from ledger.membership import (
     MEMBERSHIP_TYPES,
     MembershipError,
@@ -461,7 +461,7 @@ def load_membership(connection, commands: list[SignedCommand]):
 def _introduced_key_ids(body: dict) -> set[str]:
     """Ids of keys a membership body brings in, so "already registered" can be checked."""
     try:
-        return {key_id(canonical_public_key_der(b64decode(body["public_key"])))}
+        return {key_id(canonical_party_key_der(b64decode(body["public_key"])))}
     except (KeyError, TypeError, LedgerError):
         return set()
 
