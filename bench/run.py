@@ -24,12 +24,14 @@ from commit_bench import commit_growth  # noqa: E402
 from ledger_bench import append_throughput  # noqa: E402
 from merkle_bench import inclusion_proof_timing  # noqa: E402
 from report import write_performance_doc  # noqa: E402
-from signatures_bench import batch_verification  # noqa: E402
+from signatures_bench import batch_verification, sm2_batch_verification  # noqa: E402
 from tiles_bench import tile_serving  # noqa: E402
 
 TARGETS = {
     "verify_batch_vs_python_ecdsa": 40.0,
     "verify_batch_vs_native_ceiling": 0.80,
+    "sm2_verify_batch_vs_library_ceiling": 0.80,
+    "sm2_verify_batch_vs_python_reference": 15.0,
     "inclusion_proof_ms_at_1m": 5.0,
     "append_entries_per_second_1000_batches": 5000.0,
     "health_ms_while_verifying": 50.0,
@@ -45,6 +47,8 @@ def main() -> int:
     started = time.perf_counter()
     print("Batch signature verification (fresh entries, best of interleaved rounds)")
     signatures = batch_verification()
+    print("SM2 batch verification (gmalglib; fresh entries, best of interleaved rounds)")
+    sm2_signatures = sm2_batch_verification()
     print("Merkle inclusion proofs at 1,000,000 leaves")
     merkle = inclusion_proof_timing(1_000_000)
     print("Ledger appends over RPC to durable commit (service replicas in their own processes)")
@@ -61,6 +65,7 @@ def main() -> int:
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "command": "make bench",
         "batch_verification": signatures,
+        "sm2_batch_verification": sm2_signatures,
         "merkle_inclusion": merkle,
         "ledger_appends": appends,
         "commit_growth": growth,
@@ -72,6 +77,10 @@ def main() -> int:
         >= TARGETS["verify_batch_vs_python_ecdsa"],
         "verify_batch_vs_native_ceiling": signatures["ratio_vs_native_ceiling"]
         >= TARGETS["verify_batch_vs_native_ceiling"],
+        "sm2_verify_batch_vs_library_ceiling": sm2_signatures["ratio_vs_library_ceiling"]
+        >= TARGETS["sm2_verify_batch_vs_library_ceiling"],
+        "sm2_verify_batch_vs_python_reference": sm2_signatures["ratio_vs_python_reference"]
+        >= TARGETS["sm2_verify_batch_vs_python_reference"],
         "inclusion_proof_ms_at_1m": merkle["proof_ms_max"] < TARGETS["inclusion_proof_ms_at_1m"],
         "append_entries_per_second_1000_batches": appends["plans"][-1]["entries_per_second"]
         >= TARGETS["append_entries_per_second_1000_batches"],

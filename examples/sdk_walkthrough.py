@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import ledger
 
-# 1. Keys: a bank's signing key and the ledger's sealing key (P-256).
+# 1. Keys: a bank's signing key and the ledger's sealing key (P-256; SM2 below, in 3b).
 bank_key = ledger.generate_private_key()
 ledger_key = ledger.generate_private_key()
 
@@ -38,6 +38,25 @@ assert ledger.verify_batch([*others, (bank_public, b"forged", others[0][2])]) ==
     True,
     False,
 ]
+
+# 3b. Or sign with SM2/SM3 (国密): a key of the "sm2-sm3" suite, here with its own
+# distinguishing ID (registered with the key; without one it is "1234567812345678"). The same
+# verify and verify_batch take it; the envelope says "alg": "sm2-sm3".
+sm2_key = ledger.generate_private_key(ledger.SM2_SM3, b"ICBC-SH@billchain")
+sm2_command = ledger.sign_command(
+    sm2_key,
+    type="bill.sign",
+    stream="bill:100000000000000000000000000002",
+    expected_version=0,
+    signer="bank-icbc-sh",
+    body={"start": 1},
+    created_at=datetime.now(UTC),
+)
+sm2_public = ledger.public_key_der(sm2_key)
+assert sm2_command.envelope["alg"] == "sm2-sm3" == ledger.key_suite(sm2_public)
+sm2_item = (sm2_public, sm2_command.message, sm2_command.signature, b"ICBC-SH@billchain")
+assert ledger.verify(*sm2_item)
+assert ledger.verify_batch([sm2_item, *others]) == [True, True, True, True]
 
 # 4. A ledger of four entries; the fourth is our command.
 records = [

@@ -1,8 +1,10 @@
 """The ledger SDK: what banks, auditors and the platform's services import.
 
-Bytes in, bytes out. Keys are P-256; public keys travel as SubjectPublicKeyInfo DER; signatures
-are the 64-byte ``r || s`` form (low-S only) over SHA-256; Merkle trees follow RFC 9162 §2.1;
-checkpoints are C2SP signed notes. See ``ledger/README.md`` for a walk-through.
+Bytes in, bytes out. A party key is P-256 (``ecdsa-p256-sha256``) or SM2 (``sm2-sm3``); public
+keys travel as SubjectPublicKeyInfo DER, whose curve OID names the suite; signatures are the
+64-byte ``r || s`` form (P-256: low-S over SHA-256; SM2: over SM3 under the key's distinguishing
+ID); Merkle trees follow RFC 9162 §2.1; checkpoints are C2SP signed notes. See
+``ledger/README.md`` for a walk-through.
 """
 
 from ledger.batch import EntryVerifier, VerifierPool, batch_reasons, verify_batch
@@ -31,6 +33,7 @@ from ledger.errors import (
 from ledger.keys import (
     generate_private_key,
     key_id,
+    key_suite,
     load_private_key,
     load_public_key,
     private_key_pem,
@@ -63,14 +66,21 @@ from ledger.receipts import (
     verify_receipt,
 )
 from ledger.signatures import (
+    reference_signature_reason,
     reference_verify,
     require_valid_signature,
     sign,
     signature_reason,
     verify,
 )
+from ledger.sm2 import SM2PrivateKey, sm3
+from ledger.suites import DEFAULT_DISTINGUISHING_ID, P256_SHA256, SM2_SM3, SUITES
 
 __all__ = [
+    "DEFAULT_DISTINGUISHING_ID",
+    "P256_SHA256",
+    "SM2_SM3",
+    "SUITES",
     "BlockHeader",
     "CanonicalEncodingError",
     "Checkpoint",
@@ -84,6 +94,7 @@ __all__ = [
     "LedgerError",
     "MerkleStore",
     "NoteKey",
+    "SM2PrivateKey",
     "SealedBlock",
     "SignedCommand",
     "VerifiedCheckpoint",
@@ -104,6 +115,7 @@ __all__ = [
     "generate_private_key",
     "inclusion_proof",
     "key_id",
+    "key_suite",
     "leaf_bytes",
     "leaf_hash",
     "leaf_record",
@@ -116,6 +128,7 @@ __all__ = [
     "private_key_pem",
     "public_key_der",
     "read_private_key",
+    "reference_signature_reason",
     "reference_verify",
     "require_valid_signature",
     "root_hash",
@@ -124,6 +137,7 @@ __all__ = [
     "sign",
     "sign_checkpoint",
     "sign_command",
+    "sm3",
     "signature_reason",
     "store_consistency_proof",
     "store_inclusion_proof",

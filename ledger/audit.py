@@ -124,18 +124,18 @@ def _check_entries(connection, report, store, progress) -> None:
                     f"sequence gap: expected {report.entries}, found {row.sequence}", report.entries
                 )
                 return
-            triple = _check_entry(row, report, replay)
+            item = _check_entry(row, report, replay)
             store.append(leaf_hash(row.leaf.encode()))
             report.entries += 1
-            if triple is not None:
-                pending.append((row.sequence, triple))
+            if item is not None:
+                pending.append((row.sequence, item))
         _verify_signatures(pending, report)
         after = rows[-1].sequence
         progress(f"  {report.entries:,} entries checked")
 
 
 def _check_entry(row, report, replay):
-    """Check one entry's encoding, columns, key and version; return its signature triple."""
+    """Check one entry's encoding, columns, key and version; return its signature item."""
     label = f"entry {row.sequence} ({row.entry_id})"
     try:
         record = canonical.decode(row.leaf.encode())
@@ -165,11 +165,12 @@ def _check_entry(row, report, replay):
 
 
 def _membership_and_key(command, sequence, report, replay, label):
+    """Check the signer's key and replay a membership entry; return the item to verify."""
     bootstrap = sequence == 0 and command.type == "party.admit"
     problem = None if bootstrap else signing_problem(command, sequence, replay.keys)
     if problem:
         report.bad(f"{label}: signer's key refused ({problem})", sequence)
-    public_key = None if bootstrap else getattr(replay.keys.get(command.key_id), "public_key", None)
+    key = None if bootstrap else replay.keys.get(command.key_id)
     if command.type in MEMBERSHIP_TYPES:
         try:
             change = decide_membership(command, sequence, replay.parties, replay.keys)
@@ -177,14 +178,14 @@ def _membership_and_key(command, sequence, report, replay, label):
         except MembershipError as exc:
             report.bad(f"{label}: membership entry breaks the rules ({exc})", sequence)
     if bootstrap:
-        public_key = getattr(replay.keys.get(command.key_id), "public_key", None)
-    if public_key is None:
+        key = replay.keys.get(command.key_id)
+    if key is None:
         return None
-    return (public_key, command.message, command.signature)
+    return key.verification_item(command.message, command.signature)
 
 
 def _verify_signatures(pending, report) -> None:
-    reasons = batch_reasons([triple for _, triple in pending])
+    reasons = batch_reasons([item for _, item in pending])
     report.signatures_verified += len(pending)
     for (sequence, _), reason in zip(pending, reasons, strict=True):
         if reason is not None:

@@ -1,7 +1,10 @@
 """Batch signature verification: the ledger's hot path.
 
-``verify_batch(items)`` gives exactly the verdicts ``verify`` would, one per item, using OpenSSL
-in a pool of worker processes (one per core). The calling process only pickles the chunks and
+``verify_batch(items)`` gives exactly the verdicts ``verify`` would, one per item, using the
+native backends (OpenSSL for P-256, gmalglib for SM2) in a pool of worker processes (one per
+core). An item is ``(public_key_der, message, signature)``, or for an SM2 key registered with a
+distinguishing ID other than the default, ``(public_key_der, message, signature, id)``; one
+batch may mix both suites. The calling process only pickles the chunks and
 waits on sockets. Under eventlet (a nameko worker) those sockets are green, so the hub keeps
 serving other greenthreads while the cores verify; outside eventlet the same code simply blocks.
 
@@ -81,7 +84,7 @@ class _Worker:
 
 
 class VerifierPool:
-    """Worker processes verifying P-256 signatures with OpenSSL, started on first use.
+    """Worker processes verifying signatures natively, started on first use.
 
     Safe to share between threads or greenthreads: each call checks out the idle workers it
     uses. A worker that dies is replaced, and its chunk is verified in-process instead, so a
@@ -191,13 +194,14 @@ def default_pool() -> VerifierPool:
 def _well_formed(item) -> bool:
     return (
         isinstance(item, tuple | list)
-        and len(item) == 3
+        and len(item) in (3, 4)
         and all(isinstance(part, bytes) for part in item)
     )
 
 
 def verify_batch(items: Sequence, pool: VerifierPool | None = None) -> list[bool]:
-    """One verdict per ``(public_key_der, message, signature)``: exactly what ``verify`` says.
+    """One verdict per ``(public_key_der, message, signature[, distinguishing_id])``: exactly
+    what ``verify`` says, whichever suite each key is.
 
     >>> from ledger import generate_private_key, public_key_der, sign
     >>> key = generate_private_key()
@@ -227,11 +231,11 @@ def batch_reasons(items: Sequence, pool: VerifierPool | None = None) -> list[str
 class EntryVerifier:
     """Verifies ledger entries in batches, remembering those already found valid.
 
-    ``verify(items)`` takes ``(public_key_der, message, signature)`` triples and returns a
-    reason per item (``None`` = valid). A triple found valid is remembered by the hash of its
-    message with its signature and key, so it is never verified twice; any change to one of the
-    three is verified afresh. Invalid verdicts are not remembered (they are cheap to repeat and
-    must not crowd out valid ones).
+    ``verify(items)`` takes ``(public_key_der, message, signature[, distinguishing_id])`` items
+    and returns a reason per item (``None`` = valid). An item found valid is remembered by the
+    hash of its message with its signature, key and ID, so it is never verified twice; any change
+    to one of them is verified afresh. Invalid verdicts are not remembered (they are cheap to
+    repeat and must not crowd out valid ones).
     """
 
     def __init__(self, pool: VerifierPool | None = None, cache_size: int = 200_000) -> None:
@@ -241,7 +245,7 @@ class EntryVerifier:
         self._lock = threading.Lock()
         self.verified = 0  # signatures actually checked, for metrics and tests
 
-    def verify(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[str | None]:
+    def verify(self, items: Sequence[tuple[bytes, ...]]) -> list[str | None]:
         cooperate = (self.pool or _default_pool).cooperate
         keys = []
         for position, item in enumerate(items):
@@ -268,8 +272,8 @@ class EntryVerifier:
 def _cache_key(item) -> tuple | None:
     if not _well_formed(item):
         return None
-    public_key_der, message, signature = item
-    return (hashlib.sha256(message).digest(), signature, public_key_der)
+    public_key_der, message, signature, *distinguishing_id = item
+    return (hashlib.sha256(message).digest(), signature, public_key_der, *distinguishing_id)
 
 
 __all__ = [

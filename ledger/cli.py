@@ -1,6 +1,7 @@
 """``python -m ledger``: the SDK's command line, for auditors, courts and key holders.
 
-keygen PATH [--ed25519]             write a new P-256 (or Ed25519) private key (PEM, mode 600)
+keygen PATH [--suite sm2-sm3 | --ed25519]   write a new private key (P-256 by default, SM2 for
+                                    party keys, Ed25519 for note keys; PEM, mode 600)
 verify --database-url URL --vkey K  audit a whole ledger; exit 1 naming the first bad entry
 verify-bundle FILE --vkey K [--policy F]   check an evidence bundle offline (without --vkey
                                     or --policy: only its consistency, never "verified", exit 3)
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen")
     keygen.add_argument("path", type=Path)
+    keygen.add_argument(
+        "--suite", default="ecdsa-p256-sha256", choices=("ecdsa-p256-sha256", "sm2-sm3")
+    )
     keygen.add_argument("--ed25519", action="store_true", help="an Ed25519 key, not P-256")
     verify = commands.add_parser("verify")
     verify.add_argument("--database-url", required=True)
@@ -84,7 +88,7 @@ def _keygen(arguments) -> int:
     if arguments.ed25519:
         save_ed25519_key(generate_ed25519_key(), arguments.path)
     else:
-        save_private_key(generate_private_key(), arguments.path)
+        save_private_key(generate_private_key(arguments.suite), arguments.path)
     print(f"wrote {arguments.path}")
     return 0
 

@@ -1,8 +1,14 @@
 """Signed command envelopes: what every state change on the platform is.
 
 An envelope ``{type, stream, expected_version, signer, key_id, nonce, created_at, body}`` is
-encoded canonically and signed by the signer's P-256 key. The entry id is the hex SHA-256 of the
+encoded canonically and signed by the signer's key. The entry id is the hex SHA-256 of the
 canonical *unsigned* bytes, so no variant of a signature can give the same command a second id.
+
+An envelope may also carry ``alg``, the signature suite (``ecdsa-p256-sha256`` or ``sm2-sm3``).
+Without it the suite is P-256: every envelope written before SM2 existed, and what the portal
+signs. ``sign_command`` writes it for SM2 keys only, so P-256 envelopes keep their old shape.
+Being inside the signed bytes, it commits the signer to the suite; the ledger refuses an
+envelope whose ``alg`` is not its key's suite (``KEY_ALG_MISMATCH``).
 
 On the wire a signed command is ``{"envelope": {...}, "signature": "<base64url r||s>"}``.
 """
@@ -23,6 +29,7 @@ from ledger.errors import CanonicalEncodingError, InvalidEnvelope
 from ledger.keys import key_id as compute_key_id
 from ledger.keys import public_key_der
 from ledger.signatures import sign
+from ledger.suites import DEFAULT_SUITE, SUITES
 
 ENVELOPE_FIELDS = (
     "type",
@@ -34,6 +41,7 @@ ENVELOPE_FIELDS = (
     "created_at",
     "body",
 )
+OPTIONAL_FIELDS = ("alg",)
 _TYPE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 _STREAM = re.compile(r"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_.\-]{1,96}$")
 PARTY_ID = re.compile(r"^[A-Za-z0-9_.\-:]{1,64}$")  # a signer, as every party id
@@ -84,8 +92,14 @@ def b64decode(text: str) -> bytes:
 
 def validate_envelope(envelope: Any) -> bytes:
     """Check every field's presence and form; return the envelope's canonical bytes."""
-    if not isinstance(envelope, dict) or set(envelope) != set(ENVELOPE_FIELDS):
-        raise InvalidEnvelope(f"an envelope has exactly the fields {', '.join(ENVELOPE_FIELDS)}")
+    if not isinstance(envelope, dict) or not (
+        set(ENVELOPE_FIELDS) <= set(envelope) <= {*ENVELOPE_FIELDS, *OPTIONAL_FIELDS}
+    ):
+        raise InvalidEnvelope(
+            f"an envelope has exactly the fields {', '.join(ENVELOPE_FIELDS)} (and optionally alg)"
+        )
+    if "alg" in envelope and envelope["alg"] not in SUITES:
+        raise InvalidEnvelope(f"envelope field 'alg' is one of {', '.join(SUITES)}")
     checks = (
         ("type", _TYPE),
         ("stream", _STREAM),
@@ -139,6 +153,7 @@ class SignedCommand:
     signer = property(lambda self: self.envelope["signer"])
     key_id = property(lambda self: self.envelope["key_id"])
     nonce = property(lambda self: self.envelope["nonce"])
+    alg = property(lambda self: self.envelope.get("alg", DEFAULT_SUITE))
     created_at = property(lambda self: self.envelope["created_at"])
     body = property(lambda self: self.envelope["body"])
 
@@ -159,7 +174,7 @@ def sign_command(
     created_at: datetime | str,
     nonce: str | None = None,
 ) -> SignedCommand:
-    """Build, validate and sign an envelope with ``private_key``.
+    """Build, validate and sign an envelope with ``private_key`` (P-256 or SM2).
 
     >>> from datetime import datetime, UTC
     >>> from ledger.keys import generate_private_key
@@ -179,6 +194,9 @@ def sign_command(
         "created_at": created_at if isinstance(created_at, str) else format_time(created_at),
         "body": body,
     }
+    suite = getattr(private_key, "suite", DEFAULT_SUITE)
+    if suite != DEFAULT_SUITE:
+        envelope["alg"] = suite
     message = validate_envelope(envelope)
     return SignedCommand(
         envelope, sign(private_key, message), message, hashlib.sha256(message).hexdigest()

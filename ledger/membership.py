@@ -1,15 +1,20 @@
 """Membership: who may sign on the ledger, with which keys, from when (pure rules).
 
-Parties (enterprise, bank, regulator, operator) are admitted by the operator; each has P-256
-keys that are registered, rotated and revoked — every one of these acts is itself a signed
-entry on the party's stream ``party:<party_id>``. The very first entry of a ledger is the
-operator admitting itself with the key it signs with (the bootstrap, sequence 0).
+Parties (enterprise, bank, regulator, operator) are admitted by the operator; each has keys
+that are registered, rotated and revoked — every one of these acts is itself a signed entry on
+the party's stream ``party:<party_id>``. The very first entry of a ledger is the operator
+admitting itself with the key it signs with (the bootstrap, sequence 0).
+
+A party chooses its suite per key: the key's SPKI says P-256 or SM2. An SM2 key may register the
+distinguishing ID it signs under (``distinguishing_id``, printable ASCII); without one it signs
+under ``1234567812345678``. A command must name its key's suite (``alg``, absent = P-256).
 
 Command types and bodies (public keys are base64url SubjectPublicKeyInfo DER):
-- ``party.admit``  {party_id, kind, name, credit_code?, public_key} — by an operator
-- ``key.register`` {party_id, public_key}                          — by the party or an operator
-- ``key.revoke``   {party_id, key_id, reason}                      — by the party or an operator
-- ``key.rotate``   {party_id, public_key, revoke_key_id}           — both at once
+- ``party.admit``  {party_id, kind, name, credit_code?, public_key, distinguishing_id?}
+                                                       — by an operator
+- ``key.register`` {party_id, public_key, distinguishing_id?} — by the party or an operator
+- ``key.revoke``   {party_id, key_id, reason}                 — by the party or an operator
+- ``key.rotate``   {party_id, public_key, distinguishing_id?, revoke_key_id} — both at once
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from dataclasses import dataclass, replace
 from ledger.commands import SignedCommand, b64decode
 from ledger.credit_code import credit_code_problem
 from ledger.errors import InvalidKey, LedgerError
-from ledger.keys import canonical_public_key_der, key_id
+from ledger.keys import canonical_party_key_der, key_id, key_suite
+from ledger.suites import P256_SHA256, SM2_SM3, distinguishing_id_problem
 
 PARTY_KINDS = ("enterprise", "bank", "regulator", "operator")
 MEMBERSHIP_TYPES = ("party.admit", "key.register", "key.revoke", "key.rotate")
@@ -48,6 +54,14 @@ class PartyKey:
     public_key: bytes
     registered_sequence: int
     revoked_sequence: int | None = None
+    alg: str = P256_SHA256
+    distinguishing_id: str | None = None  # SM2 only; None signs under the default ID
+
+    def verification_item(self, message: bytes, signature: bytes) -> tuple[bytes, ...]:
+        """What ``verify_batch`` takes to check a signature by this key."""
+        if self.distinguishing_id is None:
+            return (self.public_key, message, signature)
+        return (self.public_key, message, signature, self.distinguishing_id.encode())
 
     def valid_at(self, sequence: int) -> bool:
         """A key signs validly for entries after its registration and before its revocation."""
@@ -75,6 +89,8 @@ def signing_problem(
         return "KEY_NOT_SIGNERS"
     if key.revoked_sequence is not None and key.revoked_sequence < sequence:
         return "KEY_REVOKED"
+    if key.alg != command.alg:
+        return "KEY_ALG_MISMATCH"
     return None
 
 
@@ -138,6 +154,8 @@ def _admit(command, sequence, parties, keys) -> MembershipChange:
     key = _new_key(body, party_id, sequence, keys)
     if bootstrap and key.key_id != command.key_id:
         raise MembershipError("the operator's bootstrap entry is signed with the key it admits")
+    if bootstrap and key.alg != command.alg:
+        raise MembershipError("the envelope's alg is not its key's suite", code="KEY_ALG_MISMATCH")
     party = Party(party_id, kind, name, credit_code, sequence)
     return MembershipChange(party=party, new_keys=(key,))
 
@@ -150,13 +168,21 @@ def _require_self_or_operator(command: SignedCommand, parties: Mapping[str, Part
 
 def _new_key(body: dict, party_id: str, sequence: int, keys: Mapping[str, PartyKey]) -> PartyKey:
     try:
-        der = canonical_public_key_der(b64decode(_text(body, "public_key")))
+        der = canonical_party_key_der(b64decode(_text(body, "public_key")))
     except (InvalidKey, LedgerError) as exc:
         raise MembershipError(f"public key refused: {exc}", code="INVALID_KEY") from None
     new_id = key_id(der)
     if new_id in keys:
         raise MembershipError("this key is already registered", code="KEY_EXISTS")
-    return PartyKey(new_id, party_id, der, sequence)
+    alg = key_suite(der)
+    distinguishing_id = body.get("distinguishing_id")
+    if distinguishing_id is not None:
+        problem = distinguishing_id_problem(distinguishing_id)
+        if alg != SM2_SM3:
+            problem = "only an SM2 key registers a distinguishing ID"
+        if problem:
+            raise MembershipError(f"distinguishing ID refused: {problem}", code="INVALID_KEY")
+    return PartyKey(new_id, party_id, der, sequence, None, alg, distinguishing_id)
 
 
 def _revocable(body: dict, field: str, party_id: str, keys: Mapping[str, PartyKey]) -> str:

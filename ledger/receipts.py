@@ -5,8 +5,10 @@ envelope, its signature, and the sequence number and ledger time the ledger assi
 sequence and time into the leaf means a receipt proves them too, not just the command.
 
 A receipt carries the leaf record, the inclusion proof (base64 hashes) and the signed checkpoint
-note it proves against. ``verify_receipt`` needs nothing but the ledger's public note key (and,
-to check the command itself, the signer's public key).
+note it proves against, and names the command's signature suite (``alg``: ``ecdsa-p256-sha256``
+or ``sm2-sm3``, as the envelope says; receipts made before SM2 have none and are P-256).
+``verify_receipt`` needs nothing but the ledger's public note key (and, to check the command
+itself, the signer's public key, with its distinguishing ID when an SM2 key registered one).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from ledger.commands import SignedCommand, b64decode, b64encode
 from ledger.errors import InvalidReceipt, LedgerError
 from ledger.merkle import leaf_hash, verify_inclusion
 from ledger.notes import NoteKey
-from ledger.signatures import verify
+from ledger.signatures import suite_of, verify
+from ledger.suites import DEFAULT_SUITE
 
 
 def leaf_record(command: SignedCommand, sequence: int, ledger_time: str) -> dict:
@@ -56,6 +59,7 @@ def make_receipt(
         ).entry_id
     return {
         "entry_id": entry_id,
+        "alg": record["envelope"].get("alg", DEFAULT_SUITE),
         "sequence": record["sequence"],
         "ledger_time": record["ledger_time"],
         "leaf": record,
@@ -89,6 +93,7 @@ def verify_receipt(
     witness_keys: list[NoteKey] = (),
     min_cosignatures: int = 0,
     policy=None,
+    signer_distinguishing_id: bytes | None = None,
 ) -> VerifiedReceipt:
     """Check a receipt offline; raise ``InvalidReceipt`` naming what does not hold.
 
@@ -96,7 +101,9 @@ def verify_receipt(
     receipt; the checkpoint is signed by the ledger (``ledger_key``: either of its keys) and
     cosigned as required — ``min_cosignatures`` of ``witness_keys``, and/or the quorum of a
     ``ledger.witness_policy.WitnessPolicy``; the inclusion proof places the leaf at its sequence
-    in the checkpoint's tree; and, when the signer's key is given, the command's signature.
+    in the checkpoint's tree; the receipt's ``alg`` (when it has one) is the envelope's; and,
+    when the signer's key is given, that the key is of that suite and the command's signature
+    verifies (under ``signer_distinguishing_id`` for an SM2 key that registered one).
     """
     if ledger_key is None and policy is None:
         raise InvalidReceipt("a receipt is checked against a ledger key or a witness policy")
@@ -122,6 +129,8 @@ def verify_receipt(
         raise InvalidReceipt("ledger time differs between receipt and leaf")
     if "sequence" not in record or "ledger_time" not in record:
         raise InvalidReceipt("malformed receipt: the leaf has no sequence or ledger time")
+    if receipt.get("alg", command.alg) != command.alg:
+        raise InvalidReceipt("the receipt's alg is not the envelope's")
     try:
         leaf = leaf_hash(leaf_bytes(record))
     except LedgerError as exc:  # e.g. a float smuggled into the leaf record
@@ -129,10 +138,13 @@ def verify_receipt(
     tree = checkpoint.checkpoint
     if not verify_inclusion(leaf, record["sequence"], tree.tree_size, proof, tree.root_hash):
         raise InvalidReceipt("inclusion proof does not match the checkpoint")
-    if signer_public_key_der is not None and not verify(
-        signer_public_key_der, command.message, command.signature
-    ):
-        raise InvalidReceipt("command signature does not verify with the signer's key")
+    if signer_public_key_der is not None:
+        if suite_of(signer_public_key_der) not in (None, command.alg):  # None: no key at all
+            raise InvalidReceipt(f"KEY_ALG_MISMATCH: the signer's key is not an {command.alg} key")
+        if not verify(
+            signer_public_key_der, command.message, command.signature, signer_distinguishing_id
+        ):
+            raise InvalidReceipt("command signature does not verify with the signer's key")
     return VerifiedReceipt(
         command.entry_id, record["sequence"], record["ledger_time"], command, checkpoint
     )

@@ -1,6 +1,6 @@
 """A signature-verification worker process (``python -m ledger.verify_worker FD``).
 
-It reads pickled chunks of ``(public_key_der, message, signature)`` from the socket inherited
+It reads pickled chunks of ``(public_key_der, message, signature[, id])`` from the socket inherited
 as file descriptor FD and answers each chunk with one reason byte per item (0 = valid, see
 ``REASONS``). It exits when the socket closes. It runs at idle scheduling priority so the
 service process that feeds it — an eventlet hub answering RPCs — keeps the CPU it needs, and so

@@ -188,6 +188,17 @@ class BankClient:
         command = signer.sign(type, stream, expected_version, body, created_at=created_at)
         return self.call(service, "submit", command)
 
+    def rotate_key(self, signer, new_signer) -> dict:
+        """Replace the bank's key: ``key.rotate`` signed with the current key (``signer``)
+        registers ``new_signer``'s key (of either suite, with its distinguishing ID) and revokes
+        the current one in the same entry. Every later command is signed with the new key.
+        Returns the entry's receipt."""
+        stream = f"party:{signer.party_id}"
+        body = {"party_id": signer.party_id, **new_signer.key_body()}
+        body["revoke_key_id"] = signer.key_id()
+        command = signer.sign("key.rotate", stream, self.stream_version(stream), body)
+        return self.call("ledger", "append_one", command)
+
     def sign_bill_request(self, signer, package_no: str, start: int, **options) -> dict:
         """Answer a request that names the bank as counterparty (a discount, pledge …) by
         signing ``bill.sign {start}``: ``{"receipt": {...}, "bill": {...}}``."""

@@ -58,12 +58,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--amqp-uri", required=True)
     parser.add_argument("--party", required=True, help="the bank's party id")
-    parser.add_argument("--key", required=True, help="the bank's private key (PEM)")
+    parser.add_argument("--key", required=True, help="the bank's private key (PEM: P-256 or SM2)")
+    parser.add_argument(
+        "--distinguishing-id", help="the SM2 distinguishing ID registered with the key, if any"
+    )
     parser.add_argument("--queue", help="subscription queue (default: <party>.discount-desk)")
     parser.add_argument("--min-rate-bp", type=int, default=0)
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    signer = BankSigner.from_pem_file(arguments.party, arguments.key)
+    identity = arguments.distinguishing_id
+    signer = BankSigner.from_pem_file(
+        arguments.party, arguments.key, identity.encode() if identity else None
+    )
     with BankClient(arguments.amqp_uri, name=arguments.party) as client:
         desk = DiscountDesk(client, signer, arguments.min_rate_bp)
         queue = arguments.queue or f"{arguments.party}.discount-desk"

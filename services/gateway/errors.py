@@ -133,7 +133,14 @@ _LEDGER = {
         422,
     ),
     **dict.fromkeys(
-        ("KEY_UNKNOWN", "KEY_REVOKED", "KEY_NOT_SIGNERS", "NOT_OPERATOR", "MEMBERSHIP_REFUSED"),
+        (
+            "KEY_UNKNOWN",
+            "KEY_REVOKED",
+            "KEY_NOT_SIGNERS",
+            "KEY_ALG_MISMATCH",
+            "NOT_OPERATOR",
+            "MEMBERSHIP_REFUSED",
+        ),
         403,
     ),
     **dict.fromkeys(("ENTRY_NOT_FOUND", "CHECKPOINT_NOT_FOUND", "PARTY_UNKNOWN"), 404),

@@ -263,6 +263,10 @@ def _schemas() -> dict:
                         "expected_version": {"type": "integer", "minimum": 0},
                         "signer": text,
                         "key_id": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "alg": {
+                            "enum": ["ecdsa-p256-sha256", "sm2-sm3"],
+                            "description": "signature suite; absent means ecdsa-p256-sha256",
+                        },
                         "nonce": text,
                         "created_at": {"type": "string", "format": "date-time"},
                         "body": {"type": "object"},
@@ -275,6 +279,7 @@ def _schemas() -> dict:
             "type": "object",
             "properties": {
                 "entry_id": text,
+                "alg": {"enum": ["ecdsa-p256-sha256", "sm2-sm3"]},
                 "sequence": {"type": "integer"},
                 "ledger_time": text,
                 "leaf": {"type": "object"},

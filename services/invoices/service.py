@@ -207,7 +207,8 @@ class InvoicesService:
             key = _public_key(self.ledger_parties.get_party(signed.signer), signed.key_id)
         if key is None:
             raise CommandRejected("KEY_UNKNOWN", "no such valid key for the signer")
-        if not verify(key, signed.message, signed.signature):
+        public_key, distinguishing_id = key
+        if not verify(public_key, signed.message, signed.signature, distinguishing_id):
             raise CommandRejected("SIGNATURE_MISMATCH", "the signature does not verify")
 
     def _processed(self, entry_id: str) -> bool:
@@ -260,10 +261,12 @@ class InvoicesService:
         return self._read(as_party, lambda views: views.bill_settlements(bill_number))
 
 
-def _public_key(party: dict | None, key_id: str) -> bytes | None:
+def _public_key(party: dict | None, key_id: str) -> tuple[bytes, bytes | None] | None:
+    """The signer's valid key with this id: its SPKI DER and its SM2 distinguishing ID."""
     for key in (party or {}).get("keys", []):
         if key["key_id"] == key_id and key["revoked_sequence"] is None:
-            return b64decode(key["public_key"])
+            identity = key.get("distinguishing_id")
+            return b64decode(key["public_key"]), identity.encode() if identity else None
     return None
 
 

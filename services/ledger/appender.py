@@ -22,7 +22,7 @@ from ledger.blocks import BlockHeader, SealedBlock, next_header, seal_block
 from ledger.checkpoints import Checkpoint, sign_checkpoint
 from ledger.commands import SignedCommand, b64decode, format_time, parse_time
 from ledger.errors import LedgerError
-from ledger.keys import canonical_public_key_der, key_id
+from ledger.keys import canonical_party_key_der, key_id, key_suite
 from ledger.membership import (
     MEMBERSHIP_TYPES,
     MembershipError,
@@ -323,6 +323,7 @@ class Appender:
                     party_id=key.party_id,
                     public_key=key.public_key,
                     registered_sequence=sequence,
+                    distinguishing_id=key.distinguishing_id,
                 )
             )
         for revoked in change.revoked_key_ids:
@@ -456,6 +457,8 @@ def load_membership(connection, commands: list[SignedCommand]):
             bytes(row.public_key),
             row.registered_sequence,
             row.revoked_sequence,
+            key_suite(bytes(row.public_key)),
+            row.distinguishing_id,
         )
         for row in connection.execute(select(party_keys).where(wanted))
     }
@@ -465,7 +468,7 @@ def load_membership(connection, commands: list[SignedCommand]):
 def _introduced_key_ids(body: dict) -> set[str]:
     """Ids of keys a membership body brings in, so "already registered" can be checked."""
     try:
-        return {key_id(canonical_public_key_der(b64decode(body["public_key"])))}
+        return {key_id(canonical_party_key_der(b64decode(body["public_key"])))}
     except (KeyError, TypeError, LedgerError):
         return set()
 

@@ -20,16 +20,14 @@ def append_direct(engine, settings: LedgerSettings, commands: list[SignedCommand
     """Verify and commit ``commands``; return their outcomes."""
     now = now or datetime.now(UTC)
     with engine.begin() as connection:
-        keys = dict(connection.execute(select(party_keys.c.key_id, party_keys.c.public_key)).all())
-        triples = [
-            (
-                bytes(keys[c.key_id]) if c.key_id in keys else _bootstrap_key(c) or b"",
-                c.message,
-                c.signature,
+        keys = {
+            key_id: (bytes(der), identity.encode() if identity else None)
+            for key_id, der, identity in connection.execute(
+                select(party_keys.c.key_id, party_keys.c.public_key, party_keys.c.distinguishing_id)
             )
-            for c in commands
-        ]
-        reasons = batch_reasons(triples)
+        }
+        items = [_item(keys.get(c.key_id) or _bootstrap_key(c), c) for c in commands]
+        reasons = batch_reasons(items)
         valid = [c for c, reason in zip(commands, reasons, strict=True) if reason is None]
         outcomes = []
         if valid:
@@ -40,3 +38,9 @@ def append_direct(engine, settings: LedgerSettings, commands: list[SignedCommand
     for reason in reasons:
         results.append(next(accepted) if reason is None else Outcome(refusal=Refusal(reason, "")))
     return results
+
+
+def _item(key: tuple[bytes | None, bytes | None], command: SignedCommand) -> tuple[bytes, ...]:
+    public_key, distinguishing_id = key
+    item = (public_key or b"", command.message, command.signature)
+    return item if distinguishing_id is None else (*item, distinguishing_id)

@@ -73,34 +73,43 @@ class Intake:
     def _verify(self, parsed, outcomes) -> None:
         pending = [(p, c) for p, c in parsed if outcomes[p] is None]
         keys = self._public_keys({c.key_id for _, c in pending})
-        triples, positions = [], []
+        items, positions = [], []
         for position, command in pending:
-            public_key = keys.get(command.key_id) or _bootstrap_key(command)
+            public_key, distinguishing_id = keys.get(command.key_id) or _bootstrap_key(command)
             if public_key is None:
                 outcomes[position] = Outcome(refusal=Refusal("KEY_UNKNOWN", "no such key"))
                 continue
-            triples.append((public_key, command.message, command.signature))
+            item = (public_key, command.message, command.signature)
+            items.append(item if distinguishing_id is None else (*item, distinguishing_id))
             positions.append(position)
-        self.runtime.verifying += len(triples)
+        self.runtime.verifying += len(items)
         try:
-            reasons = self.runtime.verifier.verify(triples)
+            reasons = self.runtime.verifier.verify(items)
         finally:
-            self.runtime.verifying -= len(triples)
+            self.runtime.verifying -= len(items)
         for position, reason in zip(positions, reasons, strict=True):
             if reason is not None:
                 outcomes[position] = Outcome(refusal=Refusal(reason, "signature refused"))
 
-    def _public_keys(self, key_ids: set[str]) -> dict[str, bytes]:
+    def _public_keys(self, key_ids: set[str]) -> dict[str, tuple[bytes, bytes | None]]:
+        """Each key's SPKI DER and its registered SM2 distinguishing ID (``None``: the default)."""
         known = self.runtime.public_keys
         missing = [key_id for key_id in key_ids if key_id not in known]
         if missing:
             with self.db.engine.connect() as connection:
                 rows = connection.execute(
-                    select(party_keys.c.key_id, party_keys.c.public_key).where(
-                        party_keys.c.key_id.in_(missing)
-                    )
+                    select(
+                        party_keys.c.key_id,
+                        party_keys.c.public_key,
+                        party_keys.c.distinguishing_id,
+                    ).where(party_keys.c.key_id.in_(missing))
                 )
-                known.update({key_id: bytes(der) for key_id, der in rows})
+                known.update(
+                    {
+                        key_id: (bytes(der), identity.encode() if identity else None)
+                        for key_id, der, identity in rows
+                    }
+                )
         return {key_id: known[key_id] for key_id in key_ids if key_id in known}
 
     def _remember_nonces(self, committed: list[dict]) -> None:
@@ -114,12 +123,14 @@ class Intake:
             pipeline.execute()
 
 
-def _bootstrap_key(command: SignedCommand) -> bytes | None:
+def _bootstrap_key(command: SignedCommand) -> tuple[bytes | None, bytes | None]:
     """A party's admission may be signed by the key it admits (only the operator's own
-    bootstrap entry is accepted that way; the commit enforces it)."""
+    bootstrap entry is accepted that way; the commit enforces it): that key and its ID."""
     if command.type != "party.admit" or command.signer != command.body.get("party_id"):
-        return None
+        return None, None
+    identity = command.body.get("distinguishing_id")
     try:
-        return b64decode(command.body.get("public_key", ""))
+        public_key = b64decode(command.body.get("public_key", ""))
     except LedgerError:
-        return None
+        return None, None
+    return public_key, identity.encode() if isinstance(identity, str) and identity else None

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
+from ledger.bundle import FORMAT as BUNDLE_FORMAT
+from ledger.bundle import bundle_key
 from ledger.commands import b64encode, entry_id, sign_command
 from ledger.ed25519 import Ed25519NoteKey, read_ed25519_key
 from ledger.keys import public_key_der, read_private_key
@@ -89,13 +91,15 @@ def export_bundle(config: dict, sequences: list[int]) -> dict:
             receipt = reads.receipt(connection, entry_id(record["envelope"]), latest["tree_size"])
             receipts.append(receipt)
             key_id = record["envelope"]["key_id"]
-            der = connection.scalar(
-                select(party_keys.c.public_key).where(party_keys.c.key_id == key_id)
-            )
-            keys[key_id] = b64encode(bytes(der))
+            der, distinguishing_id = connection.execute(
+                select(party_keys.c.public_key, party_keys.c.distinguishing_id).where(
+                    party_keys.c.key_id == key_id
+                )
+            ).one()
+            keys[key_id] = bundle_key(bytes(der), distinguishing_id)
     engine.dispose()
     return {
-        "format": "billchain-evidence/v1",
+        "format": BUNDLE_FORMAT,
         "ledger_vkey": note_key(settings).vkey(),
         "checkpoint": latest["note"],
         "receipts": receipts,

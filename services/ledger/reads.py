@@ -10,6 +10,7 @@ from ledger import canonical
 from ledger.checkpoints import attach_cosignature
 from ledger.commands import b64encode
 from ledger.errors import InvalidCheckpoint
+from ledger.keys import key_suite
 from ledger.merkle import store_consistency_proof, store_inclusion_proof
 from ledger.notes import NoteKey
 from ledger.receipts import make_receipt
@@ -158,6 +159,8 @@ def party(connection, party_id: str) -> dict:
             {
                 "key_id": key.key_id,
                 "public_key": b64encode(bytes(key.public_key)),
+                "alg": key_suite(bytes(key.public_key)),
+                "distinguishing_id": key.distinguishing_id,
                 "registered_sequence": key.registered_sequence,
                 "revoked_sequence": key.revoked_sequence,
             }

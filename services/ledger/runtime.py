@@ -57,7 +57,7 @@ class LedgerRuntime(DependencyProvider):
         self.verifier = EntryVerifier(self.pool)
         self.queue = LightQueue()
         self.clock = None  # set by the service from its Clock dependency on first use
-        self.public_keys: dict[str, bytes] = {}
+        self.public_keys: dict[str, tuple[bytes, bytes | None]] = {}  # key id: (DER, SM2 ID)
         self.verifying = 0  # signatures being verified right now, for health()
 
     def start(self):

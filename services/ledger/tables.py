@@ -98,6 +98,8 @@ party_keys = Table(
     Column("public_key", LargeBinary, nullable=False),
     Column("registered_sequence", BigInteger, nullable=False),
     Column("revoked_sequence", BigInteger),
+    # an SM2 key's registered distinguishing ID; NULL for the default and for P-256 keys
+    Column("distinguishing_id", Text),
 )
 
 

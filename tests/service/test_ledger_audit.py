@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from ledger import NoteKey, generate_private_key, read_private_key, save_private_key
+from ledger import SM2_SM3, NoteKey, generate_private_key, read_private_key, save_private_key
 from ledger.audit import audit
 from ledger.bundle import verify_bundle
 from ledger.checkpoints import Checkpoint, sign_checkpoint
-from ledger.commands import SignedCommand, format_time
+from ledger.commands import SignedCommand, b64decode, b64encode, format_time
 from ledger.witness import WitnessRefusal, WitnessState, run_once, witness_checkpoint
 from services.ledger.appender import Appender
 from services.ledger.direct import append_direct
@@ -267,3 +267,91 @@ def test_the_witness_command_line_cosigns(rpc, admit, ledger_config, tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cosigned checkpoint at tree size" in result.stdout
+
+
+# -- a ledger signed in both suites (P-256 and SM2) --------------------------------------------
+
+BANK_ID = "BANK-SM2@billchain"
+
+
+@pytest.fixture
+def two_suite_ledger(small_ledger):
+    """small_ledger, then: a bank admitted with an SM2 key registered with its own
+    distinguishing ID, the enterprise adding an SM2 key (default ID) beside its P-256 one, and
+    commands from all three keys interleaved."""
+    config, engine, vkey = small_ledger
+    settings = ledger_settings(config)
+    operator = Signer("operator", read_private_key(Path(config["OPERATOR_KEY_FILE"])))
+    bank = Signer("bank-sm2", generate_private_key(SM2_SM3, BANK_ID.encode()))
+    body = {"party_id": bank.party_id, "kind": "bank", "name": "SM2 bank"}
+    body |= {"public_key": bank.public_key_text(), "distinguishing_id": BANK_ID}
+    enterprise_wire, enterprise = admission(operator)
+    enterprise_sm2 = Signer(enterprise.party_id, generate_private_key(SM2_SM3))
+    register = {"party_id": enterprise.party_id, "public_key": enterprise_sm2.public_key_text()}
+    membership = [
+        SignedCommand.from_wire(operator.wire("party.admit", "party:bank-sm2", 0, body)),
+        SignedCommand.from_wire(enterprise_wire),
+    ]
+    membership.append(
+        enterprise.command("key.register", f"party:{enterprise.party_id}", 1, register)
+    )
+    for command in membership:  # one by one: each needs the one before it committed
+        (outcome,) = append_direct(engine, settings, [command])
+        assert outcome.refusal is None, outcome.refusal
+    signers = [bank, enterprise, enterprise_sm2]
+    commands = [signers[n % 3].command("trade.note", stream(), 0, {"n": n}) for n in range(24)]
+    outcomes = append_direct(engine, settings, commands)
+    assert all(outcome.refusal is None for outcome in outcomes), outcomes
+    first = outcomes[0].sequence
+    return config, engine, vkey, bank, first
+
+
+def test_the_audit_verifies_a_ledger_signed_in_both_suites(two_suite_ledger):
+    config, _, vkey, _, _ = two_suite_ledger
+    report = audit(config["DATABASE_URL"], vkey, progress=lambda line: None)
+    assert report.ok, report.problems
+    assert report.entries == report.signatures_verified == 32 + 3 + 24
+    result = ledger_cli("verify", "--database-url", config["DATABASE_URL"], "--vkey", vkey)
+    assert result.returncode == 0 and "LEDGER VERIFIED" in result.stdout
+
+
+def test_the_audit_names_an_sm2_entry_re_signed_under_another_distinguishing_id(two_suite_ledger):
+    """A valid SM2 signature by the right key, but under the default ID instead of the one the
+    bank registered: the audit verifies with the registered ID and names the entry."""
+    config, engine, vkey, bank, first = two_suite_ledger
+    with engine.connect() as connection:
+        leaf = connection.execute(
+            text("SELECT leaf FROM ledger.entries WHERE sequence = :s"), {"s": first}
+        ).scalar_one()
+    record = json.loads(leaf)
+    command = SignedCommand.from_parts(record["envelope"], b64decode(record["signature"]))
+    other_id = bank.key.with_distinguishing_id(b"1234567812345678").sign(command.message)
+    _tamper(
+        engine,
+        "UPDATE ledger.entries SET leaf = replace(leaf, :old, :new) WHERE sequence = :s",
+        old=record["signature"],
+        new=b64encode(other_id),
+        s=first,
+    )
+    report = audit(config["DATABASE_URL"], vkey, progress=lambda line: None)
+    assert report.first_bad_sequence == first
+    assert f"entry {first}: signature does not verify (SIGNATURE_MISMATCH)" in report.problems
+
+
+def test_an_evidence_bundle_of_sm2_entries_verifies_offline(two_suite_ledger, tmp_path):
+    config, _, vkey, _, first = two_suite_ledger
+    bundle = export_bundle(config, [first, first + 1, first + 2, 1])
+    assert bundle["format"] == "billchain-evidence/v2"
+    suites = [receipt["alg"] for receipt in bundle["receipts"]]
+    assert suites == ["sm2-sm3", "ecdsa-p256-sha256", "sm2-sm3", "ecdsa-p256-sha256"]
+    bank_key = bundle["public_keys"][bundle["receipts"][0]["leaf"]["envelope"]["key_id"]]
+    assert (bank_key["alg"], bank_key["distinguishing_id"]) == ("sm2-sm3", BANK_ID)
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    result = ledger_cli("verify-bundle", str(path), "--vkey", vkey)
+    assert result.returncode == 0 and "BUNDLE VERIFIED: 4 entries" in result.stdout
+    bank_key["distinguishing_id"] = None  # the default ID: the bank's signatures fail
+    report = verify_bundle(bundle, pinned_vkey=vkey)
+    assert [problem.split(":")[0] for problem in report.problems] == [
+        f"receipt 0 (entry {bundle['receipts'][0]['entry_id']})"
+    ]

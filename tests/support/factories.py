@@ -26,12 +26,25 @@ def signed_command(private_key=None, *, stream=None, expected_version=0, body=No
     )
 
 
-def signed_items(count: int, keys: int = 3) -> list[tuple[bytes, bytes, bytes]]:
+def signed_items(count: int, keys: int = 3, suite: str = "ecdsa-p256-sha256") -> list[tuple]:
     """``count`` valid (public_key_der, message, signature) triples from ``keys`` signers."""
-    private_keys = [generate_private_key() for _ in range(keys)]
+    private_keys = [generate_private_key(suite) for _ in range(keys)]
     items = []
     for position in range(count):
         key = private_keys[position % keys]
         command = signed_command(key, body={"n": position})
         items.append((public_key_der(key), command.message, command.signature))
     return items
+
+
+def mixed_suite_items(count: int, distinguishing_id: bytes = b"BANK-1@example") -> list[tuple]:
+    """Valid items of both suites, interleaved: P-256 triples, SM2 triples (default ID) and
+    SM2 4-tuples for a key registered with ``distinguishing_id``."""
+    p256 = signed_items(count // 3 + 1)
+    sm2 = signed_items(count // 3 + 1, suite="sm2-sm3")
+    key = generate_private_key("sm2-sm3", distinguishing_id)
+    own_id = []
+    for position in range(count // 3 + 1):
+        command = signed_command(key, body={"n": position})
+        own_id.append((public_key_der(key), command.message, command.signature, distinguishing_id))
+    return [item for triple in zip(p256, sm2, own_id, strict=True) for item in triple][:count]

@@ -194,6 +194,53 @@ def test_a_bank_discounts_a_bill_over_plain_amqp_and_hears_of_it_on_its_own_quor
     assert queue["arguments"]["x-dead-letter-exchange"] == "bankapi.dead-letter"
 
 
+def test_a_bank_that_chose_sm2_signs_every_command_with_it_and_discounts_a_bill(
+    stack, desk, client, subscriptions
+):
+    """国密: the bank rotates from the P-256 key it was admitted with to an SM2 key with its own
+    distinguishing ID, then runs a whole discount with SM2 signatures over plain AMQP."""
+    bank = desk.admit("bank")
+    admitted = bank_signer(bank)
+    sm2 = BankSigner.generate(bank.party_id, "sm2-sm3", f"{bank.party_id}@sm2".encode())
+    rotated = client.rotate_key(admitted, sm2)
+    assert rotated["leaf"]["envelope"]["body"]["distinguishing_id"] == f"{bank.party_id}@sm2"
+    keys = {key["key_id"]: key for key in client.call("ledger", "get_party", bank.party_id)["keys"]}
+    assert keys[sm2.key_id()]["alg"] == "sm2-sm3"
+    assert keys[sm2.key_id()]["distinguishing_id"] == f"{bank.party_id}@sm2"
+    assert keys[admitted.key_id()]["revoked_sequence"] == rotated["sequence"]
+
+    heard = []
+    subscription = subscriptions(["bills.bill_discounted"], lambda event: heard.append(event))
+    number, supplier = delivered_bill(desk)
+    request_discount(desk, supplier, number, bank)
+    with pytest.raises(BankApiError) as refused:  # the P-256 key no longer signs for the bank
+        client.sign_bill_request(admitted, number, start=1)
+    assert refused.value.code == "KEY_REVOKED"
+
+    answer = client.sign_bill_request(sm2, number, start=1)
+
+    envelope = answer["receipt"]["leaf"]["envelope"]
+    assert (envelope["alg"], answer["receipt"]["alg"]) == ("sm2-sm3", "sm2-sm3")
+    assert [(r["holder"], r["status"]) for r in answer["bill"]["ranges"]] == [
+        (bank.party_id, "active")
+    ]
+    ledger_key = NoteKey.from_vkey(client.call("ledger", "public_info")["vkey"])
+    verified = verify_receipt(
+        answer["receipt"],
+        ledger_key,
+        sm2.public_key_der(),
+        signer_distinguishing_id=f"{bank.party_id}@sm2".encode(),
+    )
+    assert verified.command.type == "bill.sign"
+    assert conforms("bills-submit-reply", reply(answer))
+    assert conforms(
+        "ledger-get_party-reply", reply(client.call("ledger", "get_party", bank.party_id))
+    )
+    ours = lambda: [e for e in heard if e.payload.get("package_no") == number]  # noqa: E731
+    assert subscription.drain_until(lambda: len(ours()) == 1)
+    assert ours()[0].payload["entry_id"] == answer["receipt"]["entry_id"]
+
+
 def test_a_bank_finances_an_invoice_by_claiming_it_in_the_cross_bank_registry(
     stack, desk, client, subscriptions
 ):

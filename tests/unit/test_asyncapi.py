@@ -23,6 +23,7 @@ COMPONENTS = DOC["components"]
 CODE_SOURCES = [
     "ledger/errors.py",
     "ledger/signatures.py",
+    "ledger/suites.py",
     "ledger/membership.py",
     "services/ledger/*.py",
     "services/common/*.py",

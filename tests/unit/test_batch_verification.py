@@ -14,7 +14,7 @@ from ledger import (
     verify_batch,
 )
 from ledger.signatures import CURVE_ORDER
-from tests.support.factories import signed_command, signed_items
+from tests.support.factories import mixed_suite_items, signed_command, signed_items
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +136,58 @@ def test_verifying_a_large_batch_does_not_freeze_an_eventlet_hub():
     # a greenthread asking to run every millisecond never waited 50 ms
     assert report["max_gap_ms"] < 50, report
     assert report["ticks"] > report["verify_seconds"] * 100, report
+
+
+# -- SM2, alone and mixed with P-256 ------------------------------------------------------------
+
+
+def test_a_batch_of_sm2_signatures_is_verified_across_processes(pool):
+    items = signed_items(300, suite="sm2-sm3")
+    items[7] = (items[7][0], items[7][1] + b"x", items[7][2])
+    reasons = batch_reasons(items, pool)
+    assert reasons[7] == "SIGNATURE_MISMATCH"
+    assert reasons.count(None) == 299
+
+
+def test_a_mixed_batch_gives_each_item_the_verdict_of_its_own_suite(pool):
+    items = mixed_suite_items(450)
+    p256, sm2_triple, own_id = items[0], items[1], items[2]
+    n = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+    r = own_id[2][:32]
+    wrong = {
+        10: ((*sm2_triple[:3], b"ANOTHER-ID"), "SIGNATURE_MISMATCH"),  # right signature, wrong ID
+        11: (own_id[:3], "SIGNATURE_MISMATCH"),  # an own-ID signature under the default ID
+        12: ((*p256[:3], b"BANK-1@example"), "KEY_INVALID"),  # P-256 keys have no ID
+        13: (  # r + s = n
+            (
+                own_id[0],
+                own_id[1],
+                r + (n - int.from_bytes(r, "big")).to_bytes(32, "big"),
+                own_id[3],
+            ),
+            "SIGNATURE_OUT_OF_RANGE",
+        ),
+        14: ((sm2_triple[0], p256[1], p256[2]), "SIGNATURE_MISMATCH"),  # P-256 signature, SM2 key
+    }
+    for position, (item, _) in wrong.items():
+        items[position] = item
+    reasons = batch_reasons(items, pool)
+    assert {position: reasons[position] for position in wrong} == {
+        position: reason for position, (_, reason) in wrong.items()
+    }
+    assert reasons.count(None) == 450 - len(wrong)
+    assert verify_batch(items, pool) == [verify(*item) for item in items]
+
+
+def test_the_mixed_batch_agrees_with_the_pure_python_references(pool):
+    items = mixed_suite_items(45)
+    items[4] = (items[4][0], items[4][1], items[4][2][:-1] + b"\x00")
+    assert verify_batch(items, pool) == [reference_verify(*item) for item in items]
+
+
+def test_an_sm2_entry_known_under_one_distinguishing_id_is_verified_afresh_under_another(pool):
+    verifier = EntryVerifier(pool)
+    own_id = mixed_suite_items(3)[2]
+    assert verifier.verify([own_id]) == [None]
+    assert verifier.verify([own_id[:3]]) == ["SIGNATURE_MISMATCH"]
+    assert verifier.verified == 2

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ledger import (
+    SM2_SM3,
     Checkpoint,
     InMemoryMerkleStore,
     InvalidReceipt,
@@ -36,6 +37,7 @@ from ledger import (
     verify_receipt,
 )
 from ledger.blocks import GENESIS_PREVIOUS_HASH
+from ledger.bundle import bundle_key, verify_bundle
 from ledger.signatures import CURVE_ORDER
 
 # ---------------------------------------------------------------------------------------------
@@ -608,3 +610,124 @@ def test_a_receipt_checked_against_another_ledgers_key_is_refused(ledger):
     same_name = NoteKey(ledger.origin, public_key_der(other.private_key))
     with pytest.raises(InvalidReceipt):
         verify_receipt(ledger.receipt(1), same_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Both suites on one ledger: SM2 receipts and evidence bundles, offline
+# ---------------------------------------------------------------------------------------------
+
+BANK_ID = b"BANK-SM2@example"
+
+
+def mixed_suite_ledger() -> Ledger:
+    """Signers: an SM2 key (default ID), an SM2 key with its own ID, and a P-256 key."""
+    keys = [
+        generate_private_key(SM2_SM3),
+        generate_private_key(SM2_SM3, BANK_ID),
+        generate_private_key(),
+    ]
+    ledger = Ledger(signer_keys=keys)
+    ledger.append(7)
+    return ledger
+
+
+def test_every_receipt_of_a_ledger_signed_in_both_suites_names_its_suite_and_verifies():
+    ledger = mixed_suite_ledger()
+    note = ledger.checkpoint()
+    for sequence in range(7):
+        key = ledger.signer_of(sequence)
+        identity = getattr(key, "distinguishing_id", None)
+        receipt = ledger.receipt(sequence, note)
+        assert receipt["alg"] == getattr(key, "suite", "ecdsa-p256-sha256")
+        assert ("alg" in receipt["leaf"]["envelope"]) == (receipt["alg"] == SM2_SM3)
+        identity = identity if identity != b"1234567812345678" else None
+        verify_receipt(
+            receipt, ledger.note_key, public_key_der(key), signer_distinguishing_id=identity
+        )
+
+
+def test_an_sm2_receipt_checked_without_its_keys_distinguishing_id_is_refused():
+    ledger = mixed_suite_ledger()
+    receipt, key = ledger.receipt(1), ledger.signer_of(1)
+    with pytest.raises(InvalidReceipt, match="signature"):
+        verify_receipt(receipt, ledger.note_key, public_key_der(key))
+
+
+def test_a_receipt_checked_with_a_key_of_the_other_suite_is_refused():
+    ledger = mixed_suite_ledger()
+    with pytest.raises(InvalidReceipt, match="KEY_ALG_MISMATCH"):
+        verify_receipt(ledger.receipt(0), ledger.note_key, public_key_der(generate_private_key()))
+    with pytest.raises(InvalidReceipt, match="KEY_ALG_MISMATCH"):
+        verify_receipt(ledger.receipt(2), ledger.note_key, public_key_der(ledger.signer_of(0)))
+
+
+def test_a_receipt_whose_alg_was_changed_is_refused():
+    ledger = mixed_suite_ledger()
+    receipt = ledger.receipt(0)
+    receipt["alg"] = "ecdsa-p256-sha256"
+    with pytest.raises(InvalidReceipt, match="alg"):
+        verify_receipt(receipt, ledger.note_key)
+
+
+def evidence(ledger: Ledger, sequences) -> dict:
+    keys = {}
+    for sequence in sequences:
+        key = ledger.signer_of(sequence)
+        identity = getattr(key, "distinguishing_id", None)
+        keys[ledger.commands[sequence].key_id] = bundle_key(
+            public_key_der(key), identity.decode() if identity == BANK_ID else None
+        )
+    note = ledger.checkpoint()
+    return {
+        "format": "billchain-evidence/v2",
+        "ledger_vkey": ledger.note_key.vkey(),
+        "checkpoint": note,
+        "receipts": [ledger.receipt(sequence, note) for sequence in sequences],
+        "public_keys": keys,
+    }
+
+
+def test_an_evidence_bundle_of_sm2_and_p256_entries_verifies_offline():
+    ledger = mixed_suite_ledger()
+    bundle = json.loads(json.dumps(evidence(ledger, [0, 1, 2, 4])))  # as a file would hold it
+    report = verify_bundle(bundle, pinned_vkey=ledger.note_key.vkey())
+    assert report.ok, report.problems
+    assert (report.entries, report.tree_size) == (4, 7)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (lambda keys, ids: keys[ids[1]].update(distinguishing_id=None), "signature"),
+        (lambda keys, ids: keys[ids[0]].update(alg="ecdsa-p256-sha256"), "another suite"),
+        (lambda keys, ids: keys[ids[1]].update(public_key=keys[ids[0]]["public_key"]), "signature"),
+    ],
+)
+def test_an_evidence_bundle_with_a_wrong_sm2_key_entry_names_the_bad_receipt(tamper, problem):
+    ledger = mixed_suite_ledger()
+    bundle = evidence(ledger, [0, 1, 2])
+    key_ids = [ledger.commands[sequence].key_id for sequence in (0, 1, 2)]
+    tamper(bundle["public_keys"], key_ids)
+    report = verify_bundle(bundle)
+    assert not report.ok
+    assert problem in " ".join(report.problems)
+
+
+def test_a_version_1_bundle_of_bare_p256_keys_still_verifies():
+    ledger = make_ledger()
+    note = ledger.checkpoint()
+    bundle = {
+        "format": "billchain-evidence/v1",
+        "ledger_vkey": ledger.note_key.vkey(),
+        "checkpoint": note,
+        "receipts": [ledger.receipt(sequence, note) for sequence in (0, 3)],
+        "public_keys": {
+            ledger.commands[sequence].key_id: base64.urlsafe_b64encode(
+                public_key_der(ledger.signer_of(sequence))
+            )
+            .rstrip(b"=")
+            .decode()
+            for sequence in (0, 3)
+        },
+    }
+    assert verify_bundle(bundle).ok

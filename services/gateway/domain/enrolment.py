@@ -84,6 +84,9 @@ def _parts(request: object) -> tuple[dict, str]:
 
 
 def _public_key(text: str) -> bytes:
+    """The portal enrols P-256 keys only: the browser holds them in WebCrypto, non-extractable,
+    and WebCrypto has no SM2 (docs/decisions/0023 §4). SM2 keys are a bank's, registered on
+    the ledger directly."""
     try:
         return canonical_public_key_der(b64decode(text))
     except LedgerError:
