@@ -35,6 +35,7 @@ format: $(STAMP)
 services:
 	deploy/local/services.sh
 	deploy/local/browser.sh
+	deploy/local/compose.sh
 
 # every tier: tests/unit (pure), tests/service (one service on the real infrastructure),
 # tests/system (stacks, browser, load smoke)
