@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform as host
+import signal
 import sys
 import time
 import traceback
@@ -53,10 +54,68 @@ def single_node(selected: set[str] | None, work: Path, lanes=SINGLE_NODE_LANES) 
         log(f"servers stopped in {time.monotonic() - closing:.1f} s")
 
 
-DRILLS = {"single": single_node}
+def rabbit_cluster(selected: set[str] | None, work: Path) -> list[dict]:
+    """Three RabbitMQ nodes in one cluster, every service queue a quorum queue, every client
+    listing all three nodes; one PostgreSQL, one Redis."""
+    servers = Servers.create()
+    try:
+        log(f"servers in {servers.base}")
+        servers.start_rabbit(3, background=True)
+        primary = servers.start_postgres()
+        servers.start_redis()
+        database_url = create_database(primary.url)
+        amqp_uri = servers.rabbit.uri()
+        lanes = {"bills": 1, "invoices": 1, "financing": 1, "gateway": 1}
+        with running_platform(
+            servers, work, amqp_uri, database_url, lanes, log, quorum_queues=True
+        ) as drill:
+            for fault in faults.CLUSTER:
+                if selected is None or fault.name in selected:
+                    drill.run_fault(fault)
+            return drill.results
+    finally:
+        closing = time.monotonic()
+        servers.close()
+        log(f"servers stopped in {time.monotonic() - closing:.1f} s")
+
+
+def postgres_failover(selected: set[str] | None, work: Path) -> list[dict]:
+    """A PostgreSQL primary with a synchronous streaming replica (pg_basebackup); the services
+    reach them by libpq's multi-host URL. One RabbitMQ node, one Redis."""
+    servers = Servers.create()
+    try:
+        log(f"servers in {servers.base}")
+        servers.start_rabbit(1, background=True)
+        primary = servers.start_postgres()
+        create_database(primary.url)
+        servers.start_standby(primary, "standby")
+        # a commit returns once the standby has flushed it (docs/decisions/0028)
+        primary.require_synchronous("standby")
+        servers.start_redis()
+        database_url = servers.multi_host_url("billchain")
+        lanes = {"bills": 1, "invoices": 1, "financing": 1, "gateway": 1}
+        amqp_uri = servers.rabbit.uri()
+        with running_platform(servers, work, amqp_uri, database_url, lanes, log) as drill:
+            for fault in faults.FAILOVER:
+                if selected is None or fault.name in selected:
+                    drill.run_fault(fault)
+            return drill.results
+    finally:
+        closing = time.monotonic()
+        servers.close()
+        log(f"servers stopped in {time.monotonic() - closing:.1f} s")
+
+
+# a commit returns once the standby has flushed it to disk (docs/decisions/0028)
+DRILLS = {"single": single_node, "cluster": rabbit_cluster, "failover": postgres_failover}
+
+
+def _stop_on_sigterm(signum, frame):
+    raise SystemExit(f"stopped by signal {signum}")  # so every finally and atexit runs
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__)
     parser.add_argument("--drills", default=",".join(DRILLS))
     parser.add_argument("--faults", help="comma-separated fault names (default: all)")

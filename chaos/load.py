@@ -189,7 +189,7 @@ class Lane(threading.Thread):
                     raise
             except CONNECTION_ERRORS:
                 self.client.reset()
-            if time.monotonic() - sent > GIVE_UP_SECONDS:
+            if time.monotonic() - sent > GIVE_UP_SECONDS or self.stopping.is_set():
                 raise Refused("NO_ANSWER", f"no answer for {GIVE_UP_SECONDS} s")
             time.sleep(0.3)
 
@@ -432,8 +432,9 @@ class Load:
         for lane in self.lanes:
             lane.stopping.set()
             lane.running.set()
+        deadline = time.monotonic() + 30  # a lane mid-call gives up with the drill
         for lane in self.lanes:
-            lane.join(timeout=60)
+            lane.join(timeout=max(0.1, deadline - time.monotonic()))
 
     def errors(self) -> list[str]:
         return [f"{lane.name}: {lane.error!r}" for lane in self.lanes if lane.error is not None]

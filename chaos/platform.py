@@ -6,6 +6,7 @@ restart policy does — so "recovers by itself" is measured with the restart inc
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -23,6 +24,11 @@ REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "config.yml"
 SERVICES = ("ledger", "bills", "invoices", "credit", "gateway")
 # every service but the gateway answers health() over RPC (deploy/healthcheck.py)
+# the liveness probe as deploy/k8s runs it: every LIVENESS_PERIOD_S, restart after
+# LIVENESS_FAILURES failed probes in a row
+LIVENESS_PERIOD_S = 10.0
+LIVENESS_FAILURES = 3
+GATEWAY_LIVENESS = "/api/v1/ledger/info"
 
 
 @dataclass
@@ -33,6 +39,8 @@ class Process:
     log: Path
     popen: subprocess.Popen | None = None
     restarts: int = 0
+    liveness_restarts: int = 0
+    failed_probes: int = 0
 
     def start(self) -> None:
         log = open(self.log, "a")  # noqa: SIM115
@@ -68,6 +76,7 @@ class Platform:
     work: Path
     processes: dict[str, Process] = field(default_factory=dict)
     gateway_url: str = ""
+    quorum_queues: bool = False  # run the services through chaos.quorum (the cluster drill)
     _supervising: threading.Event = field(default_factory=threading.Event)
     _supervisor: threading.Thread | None = None
 
@@ -126,24 +135,54 @@ class Platform:
             env = self.env()
             if service == "gateway":
                 env["WEB_SERVER_ADDRESS"] = address
-            command = [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG)]
+            runner = "chaos.quorum" if self.quorum_queues else "nameko"
+            command = [sys.executable, "-m", runner, "run", "--config", str(CONFIG)]
             command.append(f"services.{service}.service")
             log = self.work / f"{service}.log"
             self.processes[service] = Process(service, command, env, log)
             self.processes[service].start()
+        atexit.register(self.stop)  # a drill that dies still stops its services, by PID
         self.wait_until_serving(timeout=180)
         self._supervising.set()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
         self._supervisor.start()
 
     def _supervise(self) -> None:
-        """Restart any process that died (after a kill -9, a crash), as Kubernetes would."""
-        while self._supervising.is_set():
-            for process in self.processes.values():
-                if not process.alive() and self._supervising.is_set():
-                    process.restarts += 1
-                    process.start()
-            time.sleep(0.2)
+        """What Kubernetes does for a pod: restart a process that died (a kill -9, a crash),
+        and kill and restart one that fails its liveness probe ``LIVENESS_FAILURES`` times in a
+        row (alive but no longer serving: its consumers gone, say)."""
+        from chaos.load import Client
+
+        prober = Client(self.amqp_uri, name="chaos-liveness")
+        next_probe = time.monotonic() + LIVENESS_PERIOD_S
+        try:
+            while self._supervising.is_set():
+                for process in self.processes.values():
+                    if not process.alive() and self._supervising.is_set():
+                        process.restarts += 1
+                        process.failed_probes = 0
+                        process.start()
+                if time.monotonic() >= next_probe:
+                    self._probe_liveness(prober)
+                    next_probe = time.monotonic() + LIVENESS_PERIOD_S
+                time.sleep(0.2)
+        finally:
+            prober.close()
+
+    def _probe_liveness(self, prober) -> None:
+        for process in self.processes.values():
+            if not self._supervising.is_set() or not process.alive():
+                continue
+            # the gateway's liveness goes through its RPC proxy (deploy/k8s/gateway.yaml):
+            # alive but without a reply queue, it answers /api/v1/health and nothing else
+            if self.answers(prober, process.service, GATEWAY_LIVENESS):
+                process.failed_probes = 0
+                continue
+            process.failed_probes += 1
+            if process.failed_probes >= LIVENESS_FAILURES:
+                process.liveness_restarts += 1
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, 9)  # the supervisor's next round starts it again
 
     def kill(self, service: str) -> int:
         """SIGKILL the service's process (its PID only); the supervisor restarts it."""
@@ -154,11 +193,11 @@ class Platform:
 
     # -- health ---------------------------------------------------------------------------------
 
-    def answers(self, client, service: str) -> bool:
+    def answers(self, client, service: str, route: str = "/api/v1/health") -> bool:
         """The service answered its probe (``client``: a ``chaos.load.Client``)."""
         if service == "gateway":
             try:
-                with urllib.request.urlopen(f"{self.gateway_url}/api/v1/health", timeout=3) as r:
+                with urllib.request.urlopen(f"{self.gateway_url}{route}", timeout=5) as r:
                     return r.status == 200
             except OSError:
                 return False
@@ -184,6 +223,8 @@ class Platform:
         return time.monotonic() - started
 
     def stop(self) -> None:
+        if not self.processes:
+            return
         self._supervising.clear()
         if self._supervisor is not None:
             self._supervisor.join(timeout=5)
@@ -193,3 +234,4 @@ class Platform:
         for process in self.processes.values():
             with contextlib.suppress(Exception):
                 process.stop(timeout=20)
+        self.processes = {}

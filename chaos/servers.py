@@ -191,9 +191,23 @@ class Rabbit:
         )
 
     def start(self) -> None:
-        """Start every node; the others join the first one's cluster."""
-        for node in self.nodes:
-            node.start()
+        """Start every node (at once: each takes a while to boot); the others join the first
+        one's cluster."""
+        errors = []
+
+        def boot(node):
+            try:
+                node.start()
+            except BaseException as exc:  # noqa: BLE001 (raised below)
+                errors.append(exc)
+
+        booting = [threading.Thread(target=boot, args=(node,)) for node in self.nodes]
+        for thread in booting:
+            thread.start()
+        for thread in booting:
+            thread.join()
+        if errors:
+            raise errors[0]
         for node in self.nodes[1:]:
             node.ctl("stop_app")
             node.ctl("join_cluster", self.nodes[0].name)
@@ -275,6 +289,14 @@ class Postgres:
             raise RuntimeError(f"psql: {done.stderr}")
         return done.stdout.strip()
 
+    def require_synchronous(self, standby: str, timeout: float = 60) -> None:
+        """Commits wait from now on until ``standby`` has flushed them (set after the standby
+        was copied, so that the copy, once promoted, does not wait for a standby of its own)."""
+        self.psql(f"ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 ({standby})'")
+        self.psql("SELECT pg_reload_conf()")
+        query = f"SELECT sync_state FROM pg_stat_replication WHERE application_name = '{standby}'"
+        wait_for(lambda: self.psql(query) == "sync", f"synchronous standby {standby}", timeout)
+
     def promote(self) -> None:
         self.psql("SELECT pg_promote(wait => true, wait_seconds => 60)")
         self.standby_of = None
@@ -326,6 +348,9 @@ def base_backup(primary: Postgres, base: Path, name: str = "standby") -> Postgre
     )  # fmt: skip
     with open(data / "postgresql.conf", "a") as file:
         file.write(f"unix_socket_directories = '{base}'\n")
+        # the primary's wait for a synchronous standby came along in the copied config; once
+        # promoted, this server is alone and must not wait for a standby that is not there
+        file.write("synchronous_standby_names = ''\n")
     # -R writes the primary's connection into postgresql.auto.conf; name the standby in it, so
     # the primary's synchronous_standby_names can wait for it
     auto = data / "postgresql.auto.conf"
@@ -418,6 +443,15 @@ class Servers:
             self._rabbit_start = None
         if self._rabbit_error is not None:
             raise self._rabbit_error
+
+    def multi_host_url(self, database: str) -> str:
+        """libpq's multi-host URL over every PostgreSQL server here: a new connection goes to
+        whichever one accepts writes (``target_session_attrs=read-write``)."""
+        hosts = "&".join(f"host=127.0.0.1:{server.port}" for server in self.postgres)
+        return (
+            f"postgresql+psycopg2://postgres@/{database}?{hosts}"
+            "&target_session_attrs=read-write&connect_timeout=3"
+        )
 
     def start_postgres(self, settings: dict[str, str] | None = None) -> Postgres:
         server = init_postgres(self.base / "pg-primary", settings)
