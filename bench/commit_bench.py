@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from infrastructure import create_database, drop_database, require_services  # noqa: E402
 from ledger_bench import signed_batches  # noqa: E402

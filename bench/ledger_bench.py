@@ -22,7 +22,7 @@ import eventlet
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from infrastructure import (  # noqa: E402
     create_database,

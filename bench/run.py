@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE.parent))
 from commit_bench import commit_growth  # noqa: E402
 from ledger_bench import append_throughput  # noqa: E402
 from merkle_bench import inclusion_proof_timing  # noqa: E402
+from replication_bench import synchronous_replication_cost  # noqa: E402
 from report import write_performance_doc  # noqa: E402
 from signatures_bench import batch_verification  # noqa: E402
 
@@ -49,6 +50,8 @@ def main() -> int:
         appends = append_throughput(Path(workdir))
         print("One 1,000-entry group commit as the ledger grows (under the writer lock)")
         growth = commit_growth(Path(workdir))
+    print("A group commit waiting for a synchronous replica, against the primary alone")
+    replication = synchronous_replication_cost()
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -57,6 +60,7 @@ def main() -> int:
         "merkle_inclusion": merkle,
         "ledger_appends": appends,
         "commit_growth": growth,
+        "synchronous_replication": replication,
         "targets": TARGETS,
     }
     checks = {
