@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv services test test-unit lint format bench load run screenshots clean
+.PHONY: venv services test test-unit lint format bench load run screenshots clean chaos
 
 RUN_STAMP := $(VENV)/.installed-run
 
@@ -36,6 +36,7 @@ services:
 	deploy/local/services.sh
 	deploy/local/browser.sh
 	deploy/local/golang.sh
+	deploy/local/compose.sh
 
 # every tier: tests/unit (pure), tests/service (one service on the real infrastructure),
 # tests/system (stacks, browser, load smoke)
@@ -65,3 +66,10 @@ screenshots: $(STAMP) services
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# the fault drills (minutes): a steady signed load on private RabbitMQ, PostgreSQL and Redis
+# servers while each service is killed, the broker and the database restart, Redis is flushed,
+# a RabbitMQ cluster node and the PostgreSQL primary go away; figures in bench/chaos-results.json
+# and docs/reliability.md
+chaos: $(STAMP)
+	$(PY) -m chaos --docs

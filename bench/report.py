@@ -63,6 +63,8 @@ At {merkle["leaves"]:,} leaves (tree built in {merkle["build_seconds"]:.1f} s), 
         text += _growth_section(results["commit_growth"], mark, drawn)
     if "tile_serving" in results:
         text += _tiles_section(results["tile_serving"], mark)
+    if "synchronous_replication" in results:
+        text += _replication_section(results["synchronous_replication"])
     load_summary = path.parent.parent / "bench" / "load-summary.json"
     if load_summary.exists():
         text += _load_section(json.loads(load_summary.read_text()), drawn)
@@ -153,6 +155,25 @@ are checked before the lock), median of {growth["rounds"]} groups at each size:
 - Largest ledger / smallest: **{growth["largest_vs_smallest"]:.2f}×** (target ≤ 1.5×: every
   look-up probes an index per wanted value, none scans the table —
   {mark("commit_ms_largest_vs_smallest_ledger")}).
+"""
+
+
+def _replication_section(replication: dict) -> str:
+    rows = "\n".join(
+        f"| {row['group']:,} | {row['synchronous_ms']:,.2f} | {row['local_ms']:,.2f} |"
+        f" {row['ratio']:.2f}× |"
+        for row in replication["groups"]
+    )
+    return f"""
+## What synchronous replication costs a commit
+
+A group commit (`Appender.commit`) on a PostgreSQL primary with a streaming replica of its own,
+with `synchronous_commit = on` (the replica must have flushed it; docs/decisions/0028) and
+`local`, interleaved, median of {replication["rounds"]} rounds each:
+
+| group (entries) | synchronous ms | primary alone ms | ratio |
+|---:|---:|---:|---:|
+{rows}
 """
 
 

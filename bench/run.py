@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE.parent))
 from commit_bench import commit_growth  # noqa: E402
 from ledger_bench import append_throughput  # noqa: E402
 from merkle_bench import inclusion_proof_timing  # noqa: E402
+from replication_bench import synchronous_replication_cost  # noqa: E402
 from report import write_performance_doc  # noqa: E402
 from signatures_bench import batch_verification, sm2_batch_verification  # noqa: E402
 from tiles_bench import tile_serving  # noqa: E402
@@ -60,6 +61,8 @@ def main() -> int:
         growth = commit_growth(Path(workdir))
         print("Tile serving against static files of the same bytes; a 100,000-entry mirror")
         tiles = tile_serving(Path(workdir))
+    print("A group commit waiting for a synchronous replica, against the primary alone")
+    replication = synchronous_replication_cost()
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -70,6 +73,7 @@ def main() -> int:
         "ledger_appends": appends,
         "commit_growth": growth,
         "tile_serving": tiles,
+        "synchronous_replication": replication,
         "targets": TARGETS,
     }
     checks = {

@@ -7,6 +7,8 @@ The gateway maps codes to HTTP statuses in one table. Nothing here imports namek
 
 from __future__ import annotations
 
+from ledger.errors import LedgerError
+
 
 class PlatformError(Exception):
     """Base of every refusal; ``code`` is stable and documented, ``message`` is for people."""
@@ -41,7 +43,10 @@ class CommandRejected(PlatformError):
         if isinstance(error, CommandRejected):
             return error
         code = getattr(error, "code", None)
-        if not isinstance(code, str):
+        # only the platform's own errors carry codes of the contract: a library's exception
+        # may have a ``code`` of its own (SQLAlchemy's OperationalError says "e3q8" when the
+        # database shuts down) and its text names tables and hosts; neither reaches a caller
+        if not isinstance(error, PlatformError | LedgerError) or not isinstance(code, str):
             return cls("INTERNAL_ERROR", "internal error")
         details = getattr(error, "details", None)
         return cls(code, str(error), details if isinstance(details, dict) else {})
