@@ -139,7 +139,7 @@ class BillsService:
             return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
         self.in_flight.add(signed.entry_id)
         try:
-            receipt = self.ledger.append(command)
+            receipt = self.ledger.append_one(command)
             self._project([Entry.from_receipt(receipt)])
         finally:
             self.in_flight.discard(signed.entry_id)
@@ -293,7 +293,7 @@ class BillsService:
         ids = {signed.entry_id for _, signed, _ in accepted}
         self.in_flight.update(ids)
         try:
-            answer = self.ledger.append_batch([wire for _, _, wire in accepted])
+            answer = self.ledger.append([wire for _, _, wire in accepted])
             entries = []
             for (position, _, wire), verdict in zip(accepted, answer["verdicts"], strict=True):
                 if not verdict["ok"]:

@@ -73,7 +73,7 @@ class InvoicesService:
             projection = self._projection(session)
             projection.lock(signed.stream)
             if projection.processed(signed.entry_id):  # the same signed command again
-                receipt = self.ledger.append(command)
+                receipt = self.ledger.append_one(command)
                 return self._answer(projection, signed, receipt, None)
             if signed.expected_version > projection.version(signed.stream):
                 applied += projection.catch_up(signed.stream, self._read_stream)
@@ -83,7 +83,7 @@ class InvoicesService:
             # refusals before anything is appended; then decided again where the ledger put
             # it (its time, the credit limit before it), exactly as a replay will decide it
             decide(state, typed, projection.lookups.context(now, projection.records))
-            receipt = self.ledger.append(command)
+            receipt = self.ledger.append_one(command)
             entry = Entry.from_receipt(receipt)
             applied.append((entry, self._apply(projection, entry)))
             decision_ms = round((time.perf_counter() - received) * 1000, 3)
