@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.projection.entry import LedgerEntry
 from services.credit.domain.book import is_relevant
 from services.credit.domain.history import Position
 from services.credit.tables import cursor, entries
@@ -50,7 +51,7 @@ def ingest(session, records: list[dict]) -> list[dict]:
         if record["sequence"] != expected:
             raise SequenceGap(expected)
         expected += 1
-    rows = [_row(record) for record in fresh if is_relevant(record)]
+    rows = [_row(record) for record in fresh if is_relevant(LedgerEntry.from_record(record))]
     if rows:
         session.execute(insert(entries).on_conflict_do_nothing(), rows)
     session.execute(

@@ -22,7 +22,8 @@ from ledger import NoteKey, sign_command, verify_checkpoint
 from ledger.commands import parse_time
 from services.bankapi import contract, topology
 from services.common.errors import CommandRejected
-from services.credit.domain.book import CHINA, CreditBook
+from services.credit.domain.book import CreditBook
+from services.credit.domain.facts import CHINA
 from services.credit.domain.features import take_snapshot
 from services.credit.domain.history import instants, point
 from services.credit.domain.scorecard import Scorecard
