@@ -19,15 +19,15 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from infrastructure import create_database, drop_database, require_services  # noqa: E402
 from ledger_bench import signed_batches  # noqa: E402
 
 from ledger import generate_private_key, save_private_key  # noqa: E402
 from ledger.keys import read_private_key  # noqa: E402
 from services.ledger.appender import Appender  # noqa: E402
 from services.ledger.operations import bootstrap, ledger_settings  # noqa: E402
+from tests.support.infrastructure import create_database, drop_database, require_services  # noqa: E402
 
 GROUP = 1000
 FILL_GROUP = 4000  # entries per commit while growing the ledger between measurements

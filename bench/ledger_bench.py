@@ -22,9 +22,14 @@ import eventlet
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from infrastructure import (  # noqa: E402
+from ledger import generate_private_key, save_private_key, sign_command, verify_batch  # noqa: E402
+from ledger.commands import b64encode  # noqa: E402
+from ledger.keys import public_key_der  # noqa: E402
+from services.common.serialization import NAMEKO_SERIALIZER_CONFIG  # noqa: E402
+from services.ledger.operations import bootstrap  # noqa: E402
+from tests.support.infrastructure import (  # noqa: E402
     create_database,
     create_vhost,
     delete_redis_prefix,
@@ -32,12 +37,6 @@ from infrastructure import (  # noqa: E402
     drop_database,
     require_services,
 )
-
-from ledger import generate_private_key, save_private_key, sign_command, verify_batch  # noqa: E402
-from ledger.commands import b64encode  # noqa: E402
-from ledger.keys import public_key_der  # noqa: E402
-from services.common.serialization import NAMEKO_SERIALIZER_CONFIG  # noqa: E402
-from services.ledger.operations import bootstrap  # noqa: E402
 
 # Ledger service processes consuming the same queue, as deployed (deploy/k8s runs 2 replicas;
 # the advisory lock keeps one writer at a time, the replicas share parsing and verification).

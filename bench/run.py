@@ -25,6 +25,7 @@ from ledger_bench import append_throughput  # noqa: E402
 from merkle_bench import inclusion_proof_timing  # noqa: E402
 from report import write_performance_doc  # noqa: E402
 from signatures_bench import batch_verification  # noqa: E402
+from trust_bench import trust_costs  # noqa: E402
 
 TARGETS = {
     "verify_batch_vs_python_ecdsa": 40.0,
@@ -49,6 +50,8 @@ def main() -> int:
         appends = append_throughput(Path(workdir))
         print("One 1,000-entry group commit as the ledger grows (under the writer lock)")
         growth = commit_growth(Path(workdir))
+        print("What a projection pays per entries_committed event to believe only the ledger")
+        trust = trust_costs(Path(workdir))
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -57,6 +60,7 @@ def main() -> int:
         "merkle_inclusion": merkle,
         "ledger_appends": appends,
         "commit_growth": growth,
+        "projection_trust": trust,
         "targets": TARGETS,
     }
     checks = {
