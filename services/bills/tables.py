@@ -31,17 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.common.projection.outbox import Outbox, outbox_table
-from services.common.projection.tracking import Tracking, position_table, processed_table
+from services.common.projection.tables import projection_tables
 
 SCHEMA = "bills"
 metadata = MetaData(schema=SCHEMA)
 
-positions = position_table(metadata)
-processed_entries = processed_table(metadata)
-outbox = outbox_table(metadata)
-TRACKING = Tracking(positions, processed_entries)
-OUTBOX = Outbox(outbox)
+TRACKING, OUTBOX = projection_tables(metadata)
 
 history = Table(
     "history",
@@ -92,4 +87,4 @@ sub_ranges = Table(
 )
 
 # emptied by a rebuild (the outbox is not: what waits there is still sent)
-PROJECTION_TABLES = (positions, processed_entries, history, bills, sub_ranges)
+PROJECTION_TABLES = (*TRACKING.tables, history, bills, sub_ranges)

@@ -30,16 +30,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.common.projection.outbox import Outbox, outbox_table
-from services.common.projection.tracking import Tracking, position_table
+from services.common.projection.tables import projection_tables
 
 SCHEMA = "credit"
 metadata = MetaData(schema=SCHEMA)
 
-positions = position_table(metadata)
-outbox = outbox_table(metadata)
-TRACKING = Tracking(positions)
-OUTBOX = Outbox(outbox)
+TRACKING, OUTBOX = projection_tables(metadata, per_stream=False)
 
 entries = Table(
     "entries",

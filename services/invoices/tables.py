@@ -36,17 +36,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from services.common.projection.outbox import Outbox, outbox_table
-from services.common.projection.tracking import Tracking, position_table, processed_table
+from services.common.projection.tables import projection_tables
 
 SCHEMA = "invoices"
 metadata = MetaData(schema=SCHEMA)
 
-positions = position_table(metadata)
-processed_entries = processed_table(metadata)
-outbox = outbox_table(metadata)
-TRACKING = Tracking(positions, processed_entries)
-OUTBOX = Outbox(outbox)
+TRACKING, OUTBOX = projection_tables(metadata)
 
 events = Table(
     "events",
@@ -155,8 +150,7 @@ sweep_marks = Table(
 # Rebuilt from the ledger; ``decision_times`` is a measurement and survives a rebuild, and
 # what waits in the outbox is still sent.
 PROJECTION_TABLES = (
-    positions,
-    processed_entries,
+    *TRACKING.tables,
     events,
     invoices,
     claims,

@@ -539,7 +539,7 @@ def test_a_gap_in_a_stream_is_filled_from_the_ledger_before_the_later_entry(
 
 
 def test_rebuilding_from_the_ledger_gives_identical_projections(stack, desk, timeline):
-    from services.bills.tables import bills, history, positions, processed_entries, sub_ranges
+    from services.bills.tables import TRACKING, bills, history, sub_ranges
 
     timeline.go(3, 3)
     core, tier1, tier2 = (desk.admit() for _ in range(3))
@@ -553,7 +553,7 @@ def test_rebuilding_from_the_ledger_gives_identical_projections(stack, desk, tim
                 table.name: connection.execute(
                     select(table).order_by(*table.primary_key.columns)
                 ).all()
-                for table in (positions, processed_entries, history, bills, sub_ranges)
+                for table in (*TRACKING.tables, history, bills, sub_ranges)
             }
         numbers = [row.package_no for row in tables["bills"]]
         return tables, [desk.rpc.bills.get_bill(n) for n in numbers]

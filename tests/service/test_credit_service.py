@@ -369,13 +369,13 @@ def test_new_entries_invalidate_the_cached_score(stack, world, history):
 def test_redelivered_entries_change_nothing(stack, history):
     from nameko.standalone.events import event_dispatcher
 
-    from services.credit.tables import entries, positions
+    from services.credit.tables import TRACKING, entries
 
     def state():
         with stack.engine.connect() as connection:
             return (
                 connection.scalar(select(func.count()).select_from(entries)),
-                connection.scalar(select(positions.c.version)),
+                connection.scalar(select(TRACKING.positions.c.version)),
             )
 
     stack.rpc.credit.get_score(history.smes[0])  # caught up with the ledger

@@ -95,6 +95,10 @@ class Tracking:
         self.positions, self.processed = positions, processed
 
     @property
+    def tables(self) -> tuple[Table, ...]:
+        return (self.positions,) if self.processed is None else (self.positions, self.processed)
+
+    @property
     def whole_log(self) -> bool:
         return self.processed is None
 

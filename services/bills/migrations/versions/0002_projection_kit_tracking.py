@@ -1,8 +1,5 @@
-"""The projection kit's tracking tables: ``processed`` becomes ``positions``, ``entries``
-becomes ``processed_entries`` (without ``package_no``, which its stream names).
-
-0001 creates the tables as ``tables.py`` declares them, so a database created since has them
-already; one created before has the old names, renamed here.
+"""Bills' tracking as the projection kit keeps it: ``processed`` is renamed ``positions`` and
+``entries`` ``processed_entries``, whose ``package_no`` goes (the stream names the bill).
 
 Revision ID: 0002
 Revises: 0001
@@ -10,6 +7,8 @@ Revises: 0001
 
 import sqlalchemy as sa
 from alembic import op
+
+from services.common.projection.migrations import predates_the_kit
 
 revision = "0002"
 down_revision = "0001"
@@ -19,11 +18,10 @@ SCHEMA = "bills"
 
 
 def upgrade():
-    if not sa.inspect(op.get_bind()).has_table("entries", schema=SCHEMA):
-        return
-    op.rename_table("processed", "positions", schema=SCHEMA)
-    op.rename_table("entries", "processed_entries", schema=SCHEMA)
-    op.drop_column("processed_entries", "package_no", schema=SCHEMA)
+    if predates_the_kit(SCHEMA, "entries"):
+        op.rename_table("processed", "positions", schema=SCHEMA)
+        op.rename_table("entries", "processed_entries", schema=SCHEMA)
+        op.drop_column("processed_entries", "package_no", schema=SCHEMA)
 
 
 def downgrade():

@@ -1,9 +1,6 @@
-"""The projection kit's tables: ``streams`` becomes ``positions`` (without ``kind``, which the
-stream names), ``processed_entries`` keeps the refusal's message instead of an outcome (a
-refusal code says the entry was refused), and the transactional ``outbox``.
-
-0001 creates the tables as ``tables.py`` declares them, so a database created since has them
-already; one created before is changed here.
+"""Invoices with the projection kit: ``streams`` is renamed ``positions`` and loses ``kind``
+(the stream names it); ``processed_entries`` keeps a refusal's message where it kept an
+outcome (a refusal code says the entry was refused); events wait in a transactional outbox.
 
 Revision ID: 0002
 Revises: 0001
@@ -11,7 +8,8 @@ Revises: 0001
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
+
+from services.common.projection.migrations import create_outbox, predates_the_kit
 
 revision = "0002"
 down_revision = "0001"
@@ -21,29 +19,21 @@ SCHEMA = "invoices"
 
 
 def upgrade():
-    if not sa.inspect(op.get_bind()).has_table("streams", schema=SCHEMA):
+    if not predates_the_kit(SCHEMA, "streams"):
         return
     op.rename_table("streams", "positions", schema=SCHEMA)
     op.drop_column("positions", "kind", schema=SCHEMA)
     op.add_column("processed_entries", sa.Column("refusal_message", sa.Text), schema=SCHEMA)
     op.drop_column("processed_entries", "outcome", schema=SCHEMA)
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("sequence", sa.BigInteger, nullable=False),
-        sa.Column("event", sa.Text, nullable=False),
-        sa.Column("payload", JSONB, nullable=False),
-        schema=SCHEMA,
-    )
+    create_outbox(SCHEMA)
 
 
 def downgrade():
     op.drop_table("outbox", schema=SCHEMA)
     outcome = sa.Column("outcome", sa.Text, nullable=False, server_default="applied")
     op.add_column("processed_entries", outcome, schema=SCHEMA)
-    op.execute(
-        f"UPDATE {SCHEMA}.processed_entries SET outcome = 'refused' WHERE refusal_code IS NOT NULL"
-    )
+    refused = "UPDATE {}.processed_entries SET outcome = 'refused' WHERE refusal_code IS NOT NULL"
+    op.execute(refused.format(SCHEMA))
     op.drop_column("processed_entries", "refusal_message", schema=SCHEMA)
     op.add_column("positions", sa.Column("kind", sa.Text), schema=SCHEMA)
     op.execute(f"UPDATE {SCHEMA}.positions SET kind = split_part(stream, ':', 1)")
