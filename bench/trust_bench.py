@@ -30,7 +30,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from ledger_bench import admit_party, isolated_ledger, signed_batches  # noqa: E402
+from ledger_bench import (  # noqa: E402
+    admit_party,
+    isolated_ledger,
+    signed_batches,
+    wait_for_ledger,
+)
 
 from ledger import NoteKey, public_key_der, verify_batch, verify_receipt  # noqa: E402
 from ledger.commands import SignedCommand, b64decode  # noqa: E402
@@ -58,12 +63,7 @@ def trust_costs(workdir: Path, progress=print) -> dict:
         isolated_ledger(workdir) as (config, _),
         ClusterRpcProxy(config, timeout=300) as rpc,
     ):
-        for _ in range(100):
-            try:
-                rpc.ledger.ping()
-                break
-            except Exception:  # noqa: BLE001 (still starting)
-                eventlet.sleep(0.2)
+        wait_for_ledger(rpc)
         party_id, key = admit_party(rpc, read_private_key(config["OPERATOR_KEY_FILE"]))
         (batch,) = signed_batches(party_id, key, EVENT, 1)
         verdicts = rpc.ledger.append([command.to_wire() for command in batch])["verdicts"]

@@ -207,8 +207,8 @@ class InvoicesService:
 
     def _catch_up_before(self, projection: Projection, sequence: int) -> None:
         with self.db.transaction() as session:
-            after = min(sweep_mark(session, prefix) for prefix in PREFIXES)
-        read = paging.merged(self.ledger.read_entries, PREFIXES, after=after, until=sequence)
+            marks = {prefix: sweep_mark(session, prefix) for prefix in PREFIXES}
+        read = paging.merged(self.ledger.read_entries, PREFIXES, after=marks, until=sequence)
         projection.project(list(read))
         with self.db.transaction() as session:
             for prefix in PREFIXES:

@@ -22,7 +22,6 @@ from types import SimpleNamespace
 import eventlet
 import pytest
 import yaml
-from nameko.events import event_handler
 from sqlalchemy import create_engine, text
 
 from services.bills.domain.calendar import china_date
@@ -31,6 +30,7 @@ from tests.support.infrastructure import delete_vhost, private_ledger
 from tests.support.invoices_service_harness import Desk as InvoiceDesk
 from tests.support.invoices_service_harness import Party
 from tests.support.ledger_factories import admission
+from tests.support.listeners import listener
 
 ROOT = Path(__file__).resolve().parents[2]
 HEARD = (("bills", "bill_issued"), ("invoices", "invoice_issued"))
@@ -52,18 +52,6 @@ class Heard:
         return self.of(name)[0]
 
 
-def listener(heard: Heard):
-    def handler(service: str, name: str):
-        @event_handler(service, name)
-        def record(self, payload):
-            heard.events.append((name, payload))
-
-        return record
-
-    handlers = {f"on_{name}": handler(service, name) for service, name in HEARD}
-    return type("CrashListener", (), {"name": "crash_listener", **handlers})
-
-
 @pytest.fixture(scope="module")
 def stack(ledger_config, database_factory, services, run_id, redis_prefix, tmp_path_factory):
     from nameko.containers import ServiceContainer
@@ -77,7 +65,7 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, tmp_p
     heard = Heard()
     containers = [
         ServiceContainer(LedgerService, ledger),
-        ServiceContainer(listener(heard), ledger),
+        ServiceContainer(listener("crash_listener", HEARD, heard.events), ledger),
     ]
     for container in containers:
         container.start()
@@ -151,9 +139,9 @@ def operator_of(stack, operator):
 
 BILLS, INVOICES, CREDIT = (f"services.{name}.service" for name in ("bills", "invoices", "credit"))
 READY = {
-    BILLS: lambda rpc: rpc.bills.ping(),
+    BILLS: lambda rpc: rpc.bills.health(),
     INVOICES: lambda rpc: rpc.invoices.health(),
-    CREDIT: lambda rpc: rpc.credit.model_info(),
+    CREDIT: lambda rpc: rpc.credit.health(),
 }
 
 

@@ -18,7 +18,6 @@ from types import SimpleNamespace
 
 import eventlet
 import pytest
-from nameko.events import event_handler
 from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, create_engine, select
 
@@ -29,21 +28,10 @@ from tests.support.infrastructure import delete_vhost, private_ledger
 from tests.support.invoices_service_harness import Desk as InvoiceDesk
 from tests.support.invoices_service_harness import Party
 from tests.support.ledger_factories import admission
+from tests.support.listeners import listener
 
 SCHEMAS = ("bills", "invoices", "credit")
 HEARD = (("bills", "bill_endorsed"), ("bills", "bill_issued"), ("invoices", "invoice_confirmed"))
-
-
-def listener(heard: list):
-    def handler(service: str, name: str):
-        @event_handler(service, name)
-        def record(self, payload):
-            heard.append(payload)
-
-        return record
-
-    handlers = {f"on_{service}_{name}": handler(service, name) for service, name in HEARD}
-    return type("ForgeryListener", (), {"name": "forgery_listener", **handlers})
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +60,8 @@ def stack(ledger_config, database_factory, services, run_id, redis_prefix, opera
     for migrate in (migrate_bills, migrate_invoices, migrate_credit):
         migrate(config)
     heard: list = []
-    classes = (LedgerService, BillsService, InvoicesService, CreditService, listener(heard))
+    classes = (LedgerService, BillsService, InvoicesService, CreditService)
+    classes += (listener("forgery_listener", HEARD, heard),)
     containers = [
         ServiceContainer(cls, ledger if cls is LedgerService else config) for cls in classes
     ]

@@ -8,7 +8,7 @@ starting with ``stream_prefix`` if one is given, in sequence order.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from services.common.projection.entry import LedgerEntry
 
@@ -48,8 +48,17 @@ def stream_entries(read_entries: ReadEntries, stream: str, after: int = -1) -> l
     return [e for e in entries(read_entries, after=after, prefix=stream) if e.stream == stream]
 
 
-def merged(read_entries: ReadEntries, prefixes: Iterable[str], **options) -> Iterator[LedgerEntry]:
+def merged(
+    read_entries: ReadEntries,
+    prefixes: Iterable[str],
+    after: int | Mapping[str, int] = -1,
+    until: int | None = None,
+) -> Iterator[LedgerEntry]:
     """The entries on streams of several prefixes, in global sequence order: one paged read
-    per prefix, merged."""
-    reads = [entries(read_entries, prefix=prefix, **options) for prefix in prefixes]
+    per prefix (from its own ``after``, if a mapping gives one per prefix), merged."""
+    starts = after if isinstance(after, Mapping) else dict.fromkeys(prefixes, after)
+    reads = [
+        entries(read_entries, prefix=prefix, after=starts[prefix], until=until)
+        for prefix in prefixes
+    ]
     return heapq.merge(*reads, key=lambda entry: entry.sequence)

@@ -182,9 +182,10 @@ class Projection:
         self.in_flight, self.kill_before_dispatch = in_flight, kill_before_dispatch
 
     def project(self, entries: Iterable[LedgerEntry]) -> list[Applied]:
-        """Each entry in its own transaction, in sequence order; returns what was applied."""
+        """Each entry not yet taken in its own transaction, in sequence order; returns what
+        was applied."""
         applied = []
-        for entry in sorted(entries, key=lambda item: item.sequence):
+        for entry in self._untaken_entries(sorted(entries, key=lambda item: item.sequence)):
             try:
                 applied += self._commit([entry])
             except StreamGap as gap:
@@ -257,6 +258,15 @@ class Projection:
 
     def _wanted(self, stream: str, entry_id: str) -> bool:
         return self.applier.follows(stream) and entry_id not in self.in_flight
+
+    def _untaken_entries(self, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+        """Those of ``entries`` not taken yet, found in one query (a transaction each would
+        find them taken all the same, one by one)."""
+        if len(entries) < 2:
+            return entries
+        stamps = [{"sequence": e.sequence, "entry_id": e.entry_id} for e in entries]
+        untaken = {stamp["entry_id"] for stamp in self._untaken(stamps)}
+        return [entry for entry in entries if entry.entry_id in untaken]
 
     def _untaken(self, records: list[dict]) -> list[dict]:
         if not records:
