@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as upsert
 
+from services.common.projection.applying import Outcome
 from services.common.projection.entry import LedgerEntry
-from services.common.projection.projector import Outcome
 from services.credit.domain.assessment import assess
 from services.credit.domain.book import is_relevant
 from services.credit.domain.warnings import CreditAlertRaised, touched_parties, warning

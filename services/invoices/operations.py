@@ -24,8 +24,8 @@ from services.common.config import load_config
 from services.common.errors import CommandRejected
 from services.common.migrate import upgrade
 from services.common.projection import paging
+from services.common.projection.applying import rebuild as replay_into
 from services.common.projection.entry import LedgerEntry
-from services.common.projection.projector import rebuild as replay_into
 from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
 from services.invoices import credit_limits
 from services.invoices import tables as models

@@ -19,8 +19,8 @@ from services.bills.projection.rows import Rows
 from services.bills.projection.state import load_bill
 from services.bills.projection.streams import is_bill_stream, package_of, require_bill_stream
 from services.common.errors import CommandRejected, PlatformError
+from services.common.projection.applying import Outcome
 from services.common.projection.entry import LedgerEntry
-from services.common.projection.projector import Outcome
 
 log = logging.getLogger(__name__)
 ContextFor = Callable[[LedgerEntry], Context]

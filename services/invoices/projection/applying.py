@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from services.common.errors import CommandRejected, PlatformError
+from services.common.projection.applying import Outcome
 from services.common.projection.entry import LedgerEntry
-from services.common.projection.projector import Outcome
 from services.invoices.domain import Context, decide, parse_command
 from services.invoices.projection.reading import Reading
 from services.invoices.projection.rows import store
