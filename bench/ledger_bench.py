@@ -105,6 +105,16 @@ def isolated_ledger(workdir: Path):
         delete_redis_prefix(services, prefix)
 
 
+def wait_for_ledger(rpc) -> None:
+    """Until a replica answers (they start in their own processes)."""
+    for _ in range(100):
+        try:
+            rpc.ledger.ping()
+            return
+        except Exception:
+            eventlet.sleep(0.2)
+
+
 def admit_party(rpc, operator_key):
     party_key = generate_private_key()
     party_id = f"bench-{secrets.token_hex(4)}"
@@ -197,12 +207,7 @@ def append_throughput(workdir: Path, progress=print) -> dict:
         isolated_ledger(workdir) as (config, config_file),
         ClusterRpcProxy(config, timeout=300) as rpc,
     ):
-        for _ in range(100):
-            try:
-                rpc.ledger.ping()
-                break
-            except Exception:
-                eventlet.sleep(0.2)
+        wait_for_ledger(rpc)
         party_id, key = admit_party(rpc, read_private_key(config["OPERATOR_KEY_FILE"]))
         run_plan(rpc, signed_batches(party_id, key, 200, 2), 1)  # warm the service up
         results["ping_round_trips_per_second"] = ping_rate(rpc)

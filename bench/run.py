@@ -27,6 +27,7 @@ from replication_bench import synchronous_replication_cost  # noqa: E402
 from report import write_performance_doc  # noqa: E402
 from signatures_bench import batch_verification, sm2_batch_verification  # noqa: E402
 from tiles_bench import tile_serving  # noqa: E402
+from trust_bench import trust_costs  # noqa: E402
 
 TARGETS = {
     "verify_batch_vs_python_ecdsa": 40.0,
@@ -61,6 +62,8 @@ def main() -> int:
         growth = commit_growth(Path(workdir))
         print("Tile serving against static files of the same bytes; a 100,000-entry mirror")
         tiles = tile_serving(Path(workdir))
+        print("What a projection pays per entries_committed event to believe only the ledger")
+        trust = trust_costs(Path(workdir))
     print("A group commit waiting for a synchronous replica, against the primary alone")
     replication = synchronous_replication_cost()
     results = {
@@ -74,6 +77,7 @@ def main() -> int:
         "commit_growth": growth,
         "tile_serving": tiles,
         "synchronous_replication": replication,
+        "projection_trust": trust,
         "targets": TARGETS,
     }
     checks = {

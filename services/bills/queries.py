@@ -24,7 +24,8 @@ from services.bills import domain
 from services.bills.domain.bill import Bill, PackageStatus, RangeStatus, SubRange
 from services.bills.domain.body_fields import FIELD_PARSERS, parse_party
 from services.bills.errors import BillFieldInvalid, BillNotFound
-from services.bills.projection import replay, stream_of, stream_version
+from services.bills.projection.state import replay, stream_version
+from services.bills.projection.streams import stream_of
 from services.bills.tables import bills, history, sub_ranges
 from services.common.money import Money
 

@@ -20,26 +20,30 @@ import logging
 
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from ledger.commands import SignedCommand, sign_command
 from ledger.errors import LedgerError
 from ledger.keys import read_private_key
 from ledger.receipts import expand_receipt
-from services.bills import projection
 from services.bills import queries as schemas
 from services.bills.domain import BillCommand, Context
 from services.bills.domain.calendar import BusinessCalendar, china_date
 from services.bills.errors import BillNotFound
-from services.bills.projection import Entry
+from services.bills.projection import state
+from services.bills.projection.applying import BillsApplier, decide_entry
+from services.bills.projection.streams import package_of, require_bill_stream, stream_of
+from services.bills.tables import OUTBOX, PROJECTION_TABLES, TRACKING
 from services.common.dependencies import Clock, Database
 from services.common.entrypoints import rpc
 from services.common.errors import Conflict, PlatformError, ValidationFailed
 from services.common.ledger_client import LedgerClient
 from services.common.metrics import Metrics
+from services.common.projection import paging
+from services.common.projection.entry import LedgerEntry
+from services.common.projection.projector import Projection, Projector
+from services.common.timers import configured_timer
 
 log = logging.getLogger(__name__)
-PAGE = 1000  # ledger entries per read
 BATCH_LIMIT = 500  # commands per submit_batch
 # Refusals are answers, not failures: logged as expected, sent to the caller with their code.
 REFUSALS = (PlatformError, LedgerError)
@@ -81,32 +85,6 @@ class OperatorSigner(DependencyProvider):
         ).to_wire()
 
 
-class InFlight(DependencyProvider):
-    """Entry ids this service is appending and projecting itself right now: the ledger's
-    ``entries_committed`` for them needs no second projection (a replica elsewhere, or the
-    outbox timer after a crash, still heals anything these submits did not finish)."""
-
-    def setup(self):
-        self.entry_ids: set[str] = set()
-
-    def get_dependency(self, worker_ctx):
-        return self.entry_ids
-
-
-class ConfiguredTimer(Timer):
-    """A timer whose interval (seconds) is read from config when the service starts."""
-
-    def __init__(self, setting: str, default: float, **kwargs):
-        self.setting = setting
-        super().__init__(interval=default, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.setting, self.interval))
-
-
-configured_timer = ConfiguredTimer.decorator
-
-
 class BillsService:
     name = "bills"
 
@@ -117,7 +95,7 @@ class BillsService:
     calendar = BillsCalendar()
     operator = OperatorSigner()
     dispatch = EventDispatcher()
-    in_flight = InFlight()
+    projector = Projector(TRACKING, OUTBOX)
 
     @rpc(expected_exceptions=REFUSALS)
     def submit(self, command: dict) -> dict:
@@ -132,17 +110,14 @@ class BillsService:
         returns its original receipt.
         """
         signed = SignedCommand.from_wire(command)
-        projection.require_bill_stream(signed.stream)
+        require_bill_stream(signed.stream)
         with self.db.transaction() as session:
-            already_applied = projection.is_applied(session, signed.entry_id)
+            already_applied = bool(state.applied_ids(session, [signed.entry_id]))
         if not already_applied and self._decide(signed) is None:
             return {"receipt": None, "bill": self._view_if_any(signed.stream)}  # idle tick
-        self.in_flight.add(signed.entry_id)
-        try:
-            receipt = self.ledger.append(command)
-            self._project([Entry.from_receipt(receipt)])
-        finally:
-            self.in_flight.discard(signed.entry_id)
+        with self.projector.appending([signed.entry_id]):
+            receipt = self.ledger.append_one(command)
+            self._projection().project([LedgerEntry.from_receipt(receipt)])
         return {"receipt": receipt, "bill": self._view_if_any(signed.stream)}
 
     @rpc(expected_exceptions=REFUSALS)
@@ -171,7 +146,7 @@ class BillsService:
         for position, wire in enumerate(commands):
             try:
                 signed = SignedCommand.from_wire(wire)
-                projection.require_bill_stream(signed.stream)
+                require_bill_stream(signed.stream)
                 pending.append((position, signed, wire))
             except REFUSALS as refusal:
                 results[position] = {"error": _error_of(refusal)}
@@ -216,9 +191,9 @@ class BillsService:
     def tick(self, package_no: str) -> dict:
         """Let the clock act on one bill (lapsed requests, silent bank acceptors): submits a
         ``bill.tick`` signed by the operator, or nothing when nothing is due (``receipt`` None)."""
-        stream = projection.stream_of(schemas.checked_package_no(package_no))
+        stream = stream_of(schemas.checked_package_no(package_no))
         with self.db.transaction() as session:
-            version = projection.stream_version(session, stream)
+            version = state.stream_version(session, stream)
         return self.submit(self.operator.tick(stream, version, self.clock()))
 
     @rpc(expected_exceptions=REFUSALS)
@@ -226,7 +201,7 @@ class BillsService:
     def tick_due(self) -> list[str]:
         """Tick every bill with a request past its deadline; returns the bills ticked."""
         with self.db.transaction() as session:
-            due = projection.due_for_tick(session, china_date(self.clock()))
+            due = state.due_for_tick(session, china_date(self.clock()))
         ticked = []
         for package_no in due:
             try:
@@ -240,60 +215,46 @@ class BillsService:
 
     @rpc(expected_exceptions=REFUSALS)
     def rebuild(self) -> dict:
-        """Operator: drop the projection and replay every ``bill:`` entry of the ledger."""
-        self._publish()  # the replay dispatches nothing: send what is still waiting first
-        with self.db.transaction() as session:
-            count = projection.rebuild(session, self._entries("bill:"), self._context_for)
-        return {"entries": count}
+        """Operator: drop the projection and replay every ``bill:`` entry of the ledger (events
+        still waiting in the outbox are sent all the same; the replay sends none)."""
+        ledger_entries = paging.entries(self.ledger.read_entries, prefix="bill:")
+        return {"entries": self._projection().rebuild(PROJECTION_TABLES, ledger_entries)}
 
     @event_handler("ledger", "entries_committed")
     def project_ledger_entries(self, payload: dict) -> None:
-        """Project bill entries whoever appended them (heals a crash after an append)."""
-        records = payload.get("entries", [])
-        bill_entries = [
-            Entry.from_record(record)
-            for record in records
-            if projection.is_bill_stream(record["envelope"]["stream"])
-            and record["entry_id"] not in self.in_flight
-        ]
-        if bill_entries:
-            with self.db.transaction() as session:
-                applied = projection.applied_ids(session, [e.entry_id for e in bill_entries])
-            bill_entries = [entry for entry in bill_entries if entry.entry_id not in applied]
-        if bill_entries:
-            self._project(bill_entries)
+        """Project bill entries whoever appended them (heals a crash after an append), as the
+        ledger holds them: the event only says where to read."""
+        self._projection().heal(payload)
 
     @configured_timer("BILLS_OUTBOX_SECONDS", 5)
     def publish_outbox(self) -> None:
         """Dispatch events a crash left committed but unsent."""
-        self._publish()
+        self._projection().relay()
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _submit_wave(self, wave: list, results: list) -> None:
         """Decide, append together and project commands on distinct bills."""
         with self.db.transaction() as session:
-            applied = projection.applied_ids(session, [signed.entry_id for _, signed, _ in wave])
-            states = projection.load_many(session, [signed.stream for _, signed, _ in wave])
+            applied = state.applied_ids(session, [signed.entry_id for _, signed, _ in wave])
+            states = state.load_many(session, [signed.stream for _, signed, _ in wave])
         accepted, known = [], {}
         for position, signed, wire in wave:
             if signed.entry_id not in applied:  # an applied one is re-sent for its receipt
                 try:
-                    state = self._decide(signed, states[signed.stream])
-                    if state is None:
+                    decided = self._decide(signed, states[signed.stream])
+                    if decided is None:
                         results[position] = {"receipt": None}  # an idle tick
                         continue
-                    known[signed.stream] = (state.version, state.bill)
+                    known[signed.stream] = (decided.version, decided.bill)
                 except REFUSALS as refusal:
                     results[position] = {"error": _error_of(refusal)}
                     continue
             accepted.append((position, signed, wire))
         if not accepted:
             return
-        ids = {signed.entry_id for _, signed, _ in accepted}
-        self.in_flight.update(ids)
-        try:
-            answer = self.ledger.append_batch([wire for _, _, wire in accepted])
+        with self.projector.appending(signed.entry_id for _, signed, _ in accepted):
+            answer = self.ledger.append([wire for _, _, wire in accepted])
             entries = []
             for (position, _, wire), verdict in zip(accepted, answer["verdicts"], strict=True):
                 if not verdict["ok"]:
@@ -302,70 +263,55 @@ class BillsService:
                 receipt, checkpoint = verdict["receipt"], answer["checkpoint"]
                 results[position] = {"receipt": receipt, "checkpoint": checkpoint}
                 full = expand_receipt(receipt, wire, checkpoint)
-                entries.append(Entry.from_receipt(full))
+                entries.append(LedgerEntry.from_receipt(full))
             self._project_together(entries, known)
-        finally:
-            self.in_flight.difference_update(ids)
 
     def _decide(
-        self, signed: SignedCommand, read: projection.StreamState | None = None
-    ) -> projection.StreamState | None:
+        self, signed: SignedCommand, read: state.StreamState | None = None
+    ) -> state.StreamState | None:
         """The bill rules on a command at the stream version it was signed for: raises the
         refusal, or returns the state it was decided on (``None``: an idle tick, nothing to
         append). ``read``: the stream's state if the caller has read it already."""
-        state = self._state_at(signed.stream, signed.expected_version, read)
+        current = self._state_at(signed.stream, signed.expected_version, read)
         bill_command = BillCommand(signed.type, signed.signer, signed.body)
         context = Context(self.clock(), self.calendar, self.ledger.party_kind)
-        events = projection.decide_entry(state.bill, bill_command, signed.stream, context)
-        return state if events else None
+        events = decide_entry(current.bill, bill_command, signed.stream, context)
+        return current if events else None
 
-    def _project_together(self, entries: list[Entry], known: dict) -> None:
+    def _project_together(self, entries: list[LedgerEntry], known: dict) -> None:
         """Project a wave's entries (distinct bills) in one transaction; if that fails (a gap,
         a party lookup), entry by entry as the ledger's event would."""
         try:
-            with self.db.transaction() as session:
-                projection.apply_entries(session, entries, self._context_for, known)
+            self._projection(known).together(entries)
         except Exception:
             log.info("projecting a wave together failed; entry by entry", exc_info=True)
-            return self._project(entries)
-        self._publish_committed()
+            self._projection().project(entries)
 
     def _state_at(
-        self, stream: str, expected_version: int, read: projection.StreamState | None = None
-    ) -> projection.StreamState:
-        state = read
-        if state is None:
+        self, stream: str, expected_version: int, read: state.StreamState | None = None
+    ) -> state.StreamState:
+        current = read
+        if current is None:
             with self.db.transaction() as session:
-                state = projection.load(session, stream)
-        if expected_version > state.version:  # the projection may lag the ledger: catch up
-            self._project(self._stream_entries(stream))
+                current = state.load(session, stream)
+        if expected_version > current.version:  # the projection may lag the ledger: catch up
+            self._projection().project(paging.stream_entries(self.ledger.read_entries, stream))
             with self.db.transaction() as session:
-                state = projection.load(session, stream)
-        if expected_version != state.version:
+                current = state.load(session, stream)
+        if expected_version != current.version:
             details = {
                 "stream": stream,
                 "expected_version": expected_version,
-                "current_version": state.version,
+                "current_version": current.version,
             }
             raise Conflict("the bill has moved on", details, code="STREAM_VERSION_CONFLICT")
-        return state
+        return current
 
-    def _project(self, entries: list[Entry]) -> None:
-        projection.project(self.db, entries, self._stream_entries, self._context_for)
-        self._publish_committed()
+    def _projection(self, known: dict | None = None) -> Projection:
+        applier = BillsApplier(self._context_for, known)
+        return self.projector.projection(self.db, self.ledger.read_entries, self.dispatch, applier)
 
-    def _publish_committed(self) -> None:
-        try:
-            self._publish()
-        except Exception:  # committed all the same: the outbox timer dispatches them later
-            log.exception("dispatching bill events failed; the outbox keeps them")
-
-    def _publish(self) -> None:
-        with self.db.transaction() as session:
-            for event, payload in projection.take_outbox(session):
-                self.dispatch(event, payload)
-
-    def _context_for(self, entry: Entry) -> Context:
+    def _context_for(self, entry: LedgerEntry) -> Context:
         """What decided an entry: its ledger time, and the parties admitted before it."""
 
         def party_kind(party_id: str) -> str | None:
@@ -375,21 +321,9 @@ class BillsService:
 
         return Context(entry.at, self.calendar, party_kind)
 
-    def _entries(self, stream_prefix: str):
-        after = -1
-        while True:
-            page = self.ledger.read_entries(after, PAGE, stream_prefix)
-            yield from (Entry.from_record(record) for record in page)
-            if len(page) < PAGE:
-                return
-            after = page[-1]["sequence"]
-
-    def _stream_entries(self, stream: str) -> list[Entry]:
-        return [entry for entry in self._entries(stream) if entry.stream == stream]
-
     def _view_if_any(self, stream: str) -> dict | None:
         try:
-            return self.get_bill(projection.package_of(stream))
+            return self.get_bill(package_of(stream))
         except BillNotFound:  # e.g. an idle tick on a bill never issued
             return None
 

@@ -1,19 +1,18 @@
 """The bills service's tables (schema ``bills``): a projection of the ``bill:`` ledger streams.
 
 Nothing here is a source of truth. Dropping every table and replaying the ledger's ``bill:``
-entries (``projection.rebuild``) gives back the same rows.
+entries (``rebuild``) gives back the same rows.
 
-- ``processed``: one row per stream, the stream version applied so far (entries on the stream
-  that the projection has seen, whether the domain accepted them or not). It is also the row
-  every applier locks, so one stream is projected by one worker at a time.
-- ``entries``: every ledger entry applied, with the domain's refusal when it had no effect
-  (an entry appended straight to the ledger can break a bill rule; it still holds its
-  version).
+- ``positions`` and ``processed_entries`` (the projection kit's tracking): per stream, the
+  version applied so far, and every ledger entry applied, with the domain's refusal when it
+  had no effect (an entry appended straight to the ledger can break a bill rule; it still
+  holds its version). The position row is also what every applier locks, so one stream is
+  projected by one worker at a time.
 - ``history``: the events, one row per event, with the entry that caused it. A bill's state is
   ``evolve`` over its history.
 - ``bills`` and ``sub_ranges``: the current state, flattened for queries (holdings, payables,
   requests due for the timer).
-- ``outbox``: events committed with the projection and not yet dispatched.
+- ``outbox`` (the kit's): events committed with the projection and not yet dispatched.
 """
 
 from __future__ import annotations
@@ -24,43 +23,20 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Identity,
-    Integer,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from services.common.projection.tables import projection_tables
 
 SCHEMA = "bills"
 metadata = MetaData(schema=SCHEMA)
 
-processed = Table(
-    "processed",
-    metadata,
-    Column("stream", Text, primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("last_sequence", BigInteger, nullable=False),
-)
-
-entries = Table(
-    "entries",
-    metadata,
-    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
-    Column("entry_id", Text, nullable=False, unique=True),
-    Column("stream", Text, nullable=False),
-    Column("stream_version", Integer, nullable=False),
-    Column("package_no", Text, index=True),
-    Column("type", Text, nullable=False),
-    Column("signer", Text, nullable=False),
-    Column("ledger_time", DateTime(timezone=True), nullable=False),
-    Column("refusal_code", Text),
-    Column("refusal_message", Text),
-    UniqueConstraint("stream", "stream_version", name="one_entry_per_stream_version"),
-)
+TRACKING, OUTBOX = projection_tables(metadata)
 
 history = Table(
     "history",
@@ -110,13 +86,5 @@ sub_ranges = Table(
     PrimaryKeyConstraint("package_no", "start"),
 )
 
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("sequence", BigInteger, nullable=False),
-    Column("event", Text, nullable=False),
-    Column("payload", JSONB, nullable=False),
-)
-
-PROJECTION_TABLES = (processed, entries, history, bills, sub_ranges, outbox)
+# emptied by a rebuild (the outbox is not: what waits there is still sent)
+PROJECTION_TABLES = (*TRACKING.tables, history, bills, sub_ranges)

@@ -1,5 +1,8 @@
 """The ledger as seen from a business service: append signed commands, look up parties, read.
 
+Each method bears the name of the ledger RPC it calls: ``append_one(command)`` for one command
+(a full receipt), ``append(commands)`` for a batch (verdicts and one checkpoint).
+
 A dependency provider (``LedgerClient()``) over nameko's RPC proxy. Refusals come back as
 ``CommandRejected`` with the ledger's stable code (``STREAM_VERSION_CONFLICT``,
 ``SIGNATURE_MISMATCH``, ``REPLAY_REFUSED`` …), so a service passes them straight to its caller.
@@ -24,18 +27,20 @@ class LedgerHandle:
 
     APPEND_TIMEOUT_SECONDS = 30
 
-    def append(self, signed_command: dict) -> dict:
-        """Append one signed command; return its full receipt (or raise CommandRejected).
+    def append_one(self, signed_command: dict) -> dict:
+        """Append one signed command (the ledger's ``append_one``); return its full receipt,
+        or raise CommandRejected.
 
         A ledger that does not answer in time gives ``LEDGER_UNAVAILABLE``; the command may
         still have been committed, and re-submitting the identical command is safe (the ledger
         answers a duplicate with its original receipt)."""
         return self._in_time(self._ledger.append_one, signed_command)
 
-    def append_batch(self, signed_commands: list[dict]) -> dict:
-        """Append signed commands together: ``{"checkpoint": note, "verdicts": [{"ok": True,
-        "duplicate": False, "receipt": {<compact>}} | {"ok": False, "error": {...}}]}``. No
-        answer in time gives ``LEDGER_UNAVAILABLE``, as for ``append``."""
+    def append(self, signed_commands: list[dict]) -> dict:
+        """Append signed commands together (the ledger's ``append``): ``{"checkpoint": note,
+        "verdicts": [{"ok": True, "duplicate": False, "receipt": {<compact>}} | {"ok": False,
+        "error": {...}}]}``. No answer in time gives ``LEDGER_UNAVAILABLE``, as for
+        ``append_one``."""
         return self._in_time(self._ledger.append, signed_commands)
 
     def _in_time(self, call, *args):

@@ -30,6 +30,12 @@ SECONDS = Histogram(
     ["service", "entrypoint"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+HINTS_REFUSED = Counter(
+    "billchain_projection_hints_refused",
+    "Entries an entries_committed event named that the ledger does not hold as named (not on "
+    "it, beyond its head, out of order, after a gap, malformed): refused, the ledger read instead",
+    ["service", "reason"],
+)
 log = logging.getLogger(__name__)
 _exporter = {"port": None}
 

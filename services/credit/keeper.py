@@ -19,7 +19,7 @@ from nameko.extensions import DependencyProvider
 
 from services.credit.domain.book import CreditBook
 from services.credit.domain.features import Snapshot, take_snapshot
-from services.credit.projection import read_cursor, stored_records
+from services.credit.projection import stored_records, stored_size
 
 PAST_BOOKS = 4
 
@@ -45,7 +45,7 @@ class Books:
 
     def at(self, session, tree_size: int) -> CreditBook:
         """The book of the entries below ``tree_size`` (all of them must be stored)."""
-        stored = read_cursor(session).next_sequence
+        stored = stored_size(session)
         if tree_size > stored:
             raise RuntimeError(f"entries below {tree_size} are not all stored ({stored})")
         if tree_size >= self.size:

@@ -23,10 +23,11 @@ ledger's codes):
   ``get_score``'s); see ``history``.
 - ``model_info()`` → version, characteristics and the metrics the model card reports.
 
-Event handler ``ledger.entries_committed``: entries are stored and the cursor moved in one
-transaction (a redelivered or overlapping batch changes nothing); then the parties the batch
-concerns are re-scored, their features kept in ``party_features``, their cached scores
-dropped from Redis, and ``credit_alert_raised`` dispatched on sharp deterioration:
+Event handler ``ledger.entries_committed`` (a hint: the entries are read from the ledger): in
+one transaction the entries are stored, the position moved (a redelivered or overlapping
+batch changes nothing) and the parties the batch concerns re-scored, their features kept in
+``party_features`` and ``credit_alert_raised`` put in the outbox on sharp deterioration; after
+the commit their cached scores are dropped from Redis and the alerts dispatched:
 ``{party, kind: "knockout" | "score_drop", tree_size, as_of, previous: {score, grade, pd,
 tree_size} | null, current: {...}, drop, knockouts: [codes], reasons: [...], entries: [ids
 of the new entries concerning the party], model_version}``.
@@ -35,21 +36,22 @@ of the new entries concerning the party], model_version}``.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import orjson
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 
 from ledger.commands import format_time, parse_time
 from services.common.dependencies import Database, Redis
 from services.common.entrypoints import rpc
 from services.common.metrics import Metrics
+from services.common.projection import paging
+from services.common.projection.entry import LedgerEntry
+from services.common.projection.projector import Projection, Projector
 from services.common.rpc import TimedRpcProxy
+from services.common.timers import configured_timer
 from services.credit import projection
+from services.credit.applying import CreditApplier
 from services.credit.domain.assessment import assess
 from services.credit.domain.features import FEATURE_VERSION, take_snapshot
 from services.credit.domain.history import (
@@ -61,7 +63,6 @@ from services.credit.domain.history import (
     point,
 )
 from services.credit.domain.scorecard import DEFAULT_MODEL, Scorecard
-from services.credit.domain.warnings import CreditAlertRaised, touched_parties, warning
 from services.credit.errors import (
     CreditPartyNotScored,
     CreditPartyUnknown,
@@ -69,10 +70,9 @@ from services.credit.errors import (
     checked_party,
 )
 from services.credit.keeper import BookKeeper, walk
-from services.credit.tables import alerts, party_features, scores
+from services.credit.tables import OUTBOX, TRACKING
 
 log = logging.getLogger(__name__)
-PAGE = 1000
 
 
 class CreditModel(DependencyProvider):
@@ -98,6 +98,7 @@ class CreditService:
     model = CreditModel()
     books = BookKeeper()
     dispatch = EventDispatcher()
+    projector = Projector(TRACKING, OUTBOX)
 
     @rpc
     def get_score(self, party: str) -> dict:
@@ -185,41 +186,38 @@ class CreditService:
 
     @event_handler("ledger", "entries_committed")
     def take_entries(self, payload: dict) -> None:
-        """Store new ledger entries once each; re-score the parties they concern."""
-        fresh = self._ingest(payload.get("entries") or [])
-        if fresh:
-            self._refresh(fresh)
+        """Take new ledger entries once each, as the ledger holds them; re-score the parties
+        they concern."""
+        self._projection().heal(payload, self._take)
 
-    @timer(interval=5)
+    @configured_timer("CREDIT_OUTBOX_SECONDS", 5)
     def publish_alerts(self) -> None:
         """Dispatch alerts a crash left committed but unsent."""
-        self._publish()
+        self._projection().relay()
 
-    # -- ingestion ------------------------------------------------------------------------
+    # -- taking entries -------------------------------------------------------------------
 
-    def _ingest(self, records: list[dict]) -> list[dict]:
-        try:
-            with self.db.transaction() as session:
-                return projection.ingest(session, records)
-        except projection.SequenceGap as gap:
-            caught_up = self._catch_up(records[0]["sequence"], gap.missing_from)
-            with self.db.transaction() as session:
-                return caught_up + projection.ingest(session, records)
+    def _projection(self, applier: CreditApplier | None = None) -> Projection:
+        applier = applier or CreditApplier(self.books, self.model)
+        return self.projector.projection(self.db, self.ledger.read_entries, self.dispatch, applier)
 
-    def _catch_up(self, until: int, start: int | None = None) -> list[dict]:
-        """Read what the events did not bring (missed while down, or not yet delivered)."""
-        taken = []
-        if start is None:
-            with self.db.transaction() as session:
-                start = projection.read_cursor(session).next_sequence
-        while start < until:
-            page = self.ledger.read_entries(start - 1, min(PAGE, until - start))
-            if not page:
-                break
-            with self.db.transaction() as session:
-                taken += projection.ingest(session, page)
-            start = page[-1]["sequence"] + 1
-        return taken
+    def _take(self, entries: list[LedgerEntry]) -> None:
+        """Entries of the ledger (a run of sequences) in one transaction, what precedes them
+        read first; then the cached scores of the parties re-scored are dropped."""
+        applier = CreditApplier(self.books, self.model)
+        self._projection(applier).together(entries)
+        self._forget(applier.touched)
+
+    def _catch_up(self, until: int) -> None:
+        """Take what the events did not bring (missed while down, or not yet delivered)."""
+        with self.db.transaction() as session:
+            start = projection.stored_size(session)
+        for page in paging.pages(self.ledger.read_entries, after=start - 1, until=until):
+            self._take([LedgerEntry.from_record(record) for record in page])
+
+    def _forget(self, parties) -> None:
+        if parties:
+            self.redis.client.delete(*(self.redis.key("credit", "score", p) for p in parties))
 
     # -- scoring --------------------------------------------------------------------------
 
@@ -301,94 +299,3 @@ class CreditService:
     def _stored_records(self, start: int, stop: int) -> list[dict]:
         with self.db.transaction() as session:
             return projection.stored_records(session, start, stop)
-
-    def _refresh(self, fresh: list[dict]) -> None:
-        with self.books.lock, self.db.transaction() as session:
-            cursor = projection.read_cursor(session)
-            size, as_of = cursor.next_sequence, cursor.last_ledger_time
-            snapshot = self.books.snapshot(session, size, parse_time(as_of))
-            touched = touched_parties(snapshot.book, fresh)
-            for party, entry_ids in sorted(touched.items()):
-                assessment = assess(snapshot, party, self.model.scorecard)
-                self._record(session, assessment, size, as_of, entry_ids)
-        if touched:
-            keys = [self.redis.key("credit", "score", party) for party in touched]
-            self.redis.client.delete(*keys)
-        self._publish()
-
-    def _record(self, session, assessment, size: int, as_of: str, entry_ids: list[str]):
-        party = assessment.party
-        features = {name: f.to_dict() for name, f in assessment.features.items()}
-        row = {"party_id": party, "tree_size": size, "as_of": as_of, "features": features}
-        session.execute(
-            insert(party_features)
-            .values(row)
-            .on_conflict_do_update(
-                index_elements=["party_id"],
-                set_=row,
-                where=party_features.c.tree_size <= size,
-            )
-        )
-        previous = session.execute(select(scores).where(scores.c.party_id == party)).first()
-        if previous is not None and previous.tree_size >= size:
-            return
-        current = {
-            "party_id": party,
-            "tree_size": size,
-            "score": assessment.score,
-            "grade": assessment.grade,
-            "pd": round(assessment.pd, 6),  # as every assessment answers it
-            "knockouts": [k.code for k in assessment.knockouts],
-            "model_version": assessment.model_version,
-        }
-        before = previous._asdict() if previous is not None else None
-        kind = warning(before, current, self.model.drop_points)
-        if kind is not None:
-            self._raise_alert(session, kind, before, current, assessment, as_of, entry_ids)
-        session.execute(
-            insert(scores)
-            .values(current)
-            .on_conflict_do_update(index_elements=["party_id"], set_=current)
-        )
-
-    def _raise_alert(self, session, kind, before, current, assessment, as_of, entry_ids):
-        summary = ("score", "grade", "pd", "tree_size")
-        payload = CreditAlertRaised(
-            party=assessment.party,
-            kind=kind,
-            tree_size=current["tree_size"],
-            as_of=as_of,
-            previous={k: before[k] for k in summary} if before else None,
-            current={k: current[k] for k in summary},
-            drop=(before["score"] - current["score"]) if before else 0,
-            knockouts=current["knockouts"],
-            reasons=[reason.to_dict() for reason in assessment.reasons],
-            entries=sorted(set(entry_ids)),
-            model_version=assessment.model_version,
-        ).to_dict()
-        session.execute(
-            insert(alerts)
-            .values(
-                party_id=assessment.party,
-                tree_size=current["tree_size"],
-                kind=kind,
-                payload=payload,
-                dispatched=False,
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing()
-        )
-
-    def _publish(self) -> None:
-        with self.db.transaction() as session:
-            waiting = session.execute(
-                select(alerts.c.id, alerts.c.payload)
-                .where(alerts.c.dispatched.is_(False))
-                .order_by(alerts.c.id)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for alert_id, payload in waiting:
-                self.dispatch(CreditAlertRaised.name, payload)
-                session.execute(
-                    update(alerts).where(alerts.c.id == alert_id).values(dispatched=True)
-                )

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 
-from nameko.rpc import RpcProxy
-
 from services.common.errors import ValidationFailed
+from services.common.rpc import TimedRpcProxy
 from services.gateway.domain import access
 from services.gateway.errors import NotYourParty, RegulatorOnly
 from services.gateway.web import http, json_response
@@ -89,7 +88,7 @@ def transfers_of(bill: dict) -> list[dict]:
 class InsightRoutes:
     """Mixed into ``GatewayService``; its routes use the service's dependencies."""
 
-    credit = RpcProxy("credit")
+    credit = TimedRpcProxy("credit")
 
     # -- invoices and trades ------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import eventlet
 from nameko.exceptions import UnknownService
 
-from services.invoices.projection import no_credit_limit
+from services.invoices.projection.applying import no_credit_limit
 
 
 class CreditUnavailable(Exception):

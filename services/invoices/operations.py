@@ -4,28 +4,33 @@
     python -m services.invoices.operations rebuild
 
 ``rebuild`` empties the projection and replays the ledger's ``invoice:``, ``trade:``,
-``consent:`` and ``financing:`` entries in global sequence order, in one transaction under the
-projection's exclusive lock (submits wait meanwhile; readers see the old rows until commit).
+``consent:`` and ``financing:`` entries in global sequence order, in one transaction (TRUNCATE
+locks the tables: submits wait meanwhile, readers see the old rows until commit). Events still
+waiting in the outbox are sent by the running service; the replay sends none.
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.common.config import load_config
 from services.common.errors import CommandRejected
 from services.common.migrate import upgrade
+from services.common.projection import paging
+from services.common.projection.applying import rebuild as replay_into
+from services.common.projection.entry import LedgerEntry
 from services.common.serialization import NAMEKO_SERIALIZER_CONFIG
-from services.invoices import credit_limits, projection
+from services.invoices import credit_limits
 from services.invoices import tables as models
+from services.invoices.projection.applying import InvoicesApplier, Lookups, no_credit_limit
+from services.invoices.projection.streams import PREFIXES
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -42,7 +47,7 @@ def cluster_proxy(config: dict):
         yield rpc
 
 
-def party_lookups(ledger, credit_limit_at=projection.no_credit_limit) -> projection.Lookups:
+def party_lookups(ledger, credit_limit_at=no_credit_limit) -> Lookups:
     parties: dict[str, dict | None] = {}
 
     def party(party_id: str) -> dict | None:
@@ -55,7 +60,7 @@ def party_lookups(ledger, credit_limit_at=projection.no_credit_limit) -> project
                 parties[party_id] = None
         return parties[party_id]
 
-    return projection.Lookups(
+    return Lookups(
         lambda party_id: (party(party_id) or {}).get("kind"),
         lambda party_id: (party(party_id) or {}).get("credit_code"),
         credit_limit_at,
@@ -74,36 +79,15 @@ def rebuild(config: dict) -> int:
         engine.dispose()
 
 
-def ledger_order(read_entries: Callable[..., list[dict]], page: int = 1000) -> Iterator[dict]:
-    """The ledger's entries on invoices streams in global sequence order: one paged read per
-    stream prefix, merged."""
-    reads = (paged(read_entries, prefix, page=page) for prefix in projection.PREFIXES)
-    return heapq.merge(*reads, key=lambda record: record["sequence"])
+def ledger_order(read_entries: Callable[..., list[dict]]) -> Iterator[LedgerEntry]:
+    """The ledger's entries on invoices streams in global sequence order."""
+    return paging.merged(read_entries, PREFIXES)
 
 
-def paged(read_entries, prefix: str, after: int = -1, page: int = 1000) -> Iterator[dict]:
-    """Every ledger record on streams starting with ``prefix`` after sequence ``after``."""
-    while True:
-        records = read_entries(after, page, prefix)
-        yield from records
-        if len(records) < page:
-            return
-        after = records[-1]["sequence"]
-
-
-def replay(session, lookups: projection.Lookups, records: Iterable[dict]) -> int:
-    """Empty the projection and apply ``records`` (global order) again; return how many."""
-    replayer = projection.Projection(session, lookups)
-    replayer.lock_all()
-    names = ", ".join(f'{models.SCHEMA}."{table.name}"' for table in models.PROJECTION_TABLES)
-    session.execute(text(f"TRUNCATE {names}"))
-    count = 0
-    for record in records:
-        entry = projection.Entry.from_record(record)
-        if projection.kind_of(entry.stream):
-            replayer.apply(entry)
-            count += 1
-    return count
+def replay(session, lookups: Lookups, entries: Iterable[LedgerEntry]) -> int:
+    """Empty the projection and apply ``entries`` (global order) again; return how many."""
+    applier = InvoicesApplier(lookups)
+    return replay_into(session, models.TRACKING, applier, models.PROJECTION_TABLES, entries)
 
 
 def main(argv: list[str] | None = None) -> int:

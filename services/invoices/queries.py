@@ -26,7 +26,8 @@ from services.invoices.errors import (
     InvoiceNotFound,
     TradeNotFound,
 )
-from services.invoices.projection import Projection, kind_of
+from services.invoices.projection.reading import Reading
+from services.invoices.projection.streams import kind_of
 
 OVERSIGHT = frozenset({REGULATOR, OPERATOR})
 
@@ -176,7 +177,7 @@ def summary(row, fields: tuple[str, ...]) -> dict:
 class Views:
     """Views of one projection for one reader; each refuses what the reader may not see."""
 
-    def __init__(self, projection: Projection, reader: Reader):
+    def __init__(self, projection: Reading, reader: Reader):
         self.projection = projection
         self.records = projection.records
         self.reader = reader

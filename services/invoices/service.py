@@ -9,11 +9,10 @@ events, with example payloads: ``services/invoices/README.md``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
-from nameko.timer import timer
 
 from ledger import verify
 from ledger.commands import SignedCommand, b64decode
@@ -22,26 +21,25 @@ from services.common.entrypoints import rpc
 from services.common.errors import CommandRejected
 from services.common.ledger_client import LedgerClient
 from services.common.metrics import Metrics
+from services.common.projection import paging
+from services.common.projection.entry import LedgerEntry
+from services.common.projection.projector import Projection, Projector
 from services.common.rpc import TimedRpcProxy
+from services.common.timers import configured_timer
 from services.invoices import credit_limits
 from services.invoices.domain import decide, parse_command, public_verification
 from services.invoices.domain.fields import IDENTIFIER, INVOICE_NUMBER, PARTY, Body
-from services.invoices.operations import paged
-from services.invoices.projection import (
+from services.invoices.projection.applying import InvoicesApplier, Lookups
+from services.invoices.projection.marks import record_decision_time, set_sweep_mark, sweep_mark
+from services.invoices.projection.reading import Reading
+from services.invoices.projection.streams import (
     PREFIXES,
-    Entry,
-    Lookups,
-    Projection,
     kind_of,
-    record_decision_time,
+    reads_other_streams,
     require_stream,
-    set_sweep_mark,
-    sweep_mark,
 )
 from services.invoices.queries import Reader, Views
-
-PAGE = 1000
-SWEEP_SECONDS = 30
+from services.invoices.tables import OUTBOX, TRACKING
 
 
 class InvoicesService:
@@ -55,6 +53,7 @@ class InvoicesService:
     credit = TimedRpcProxy("credit")  # limits, when INVOICES_CREDIT_LIMITS is true
     settings = Config()
     dispatch = EventDispatcher()
+    projector = Projector(TRACKING, OUTBOX)
 
     @rpc
     def submit(self, command: dict) -> dict:
@@ -62,58 +61,56 @@ class InvoicesService:
         the aggregate as the signer sees it, e.g. ``submit({"envelope": {"type":
         "invoice.confirm", "stream": "invoice:<20 digits>", "expected_version": 1, "signer":
         "enterprise-7", ..., "body": {"number": "<20 digits>"}}, "signature": "..."})`` →
-        ``{"receipt": {...}, "invoice": {..., "status": "confirmed"}, "decision_ms": 12.5}``."""
+        ``{"receipt": {...}, "invoice": {..., "status": "confirmed"}, "decision_ms": 12.5}``.
+
+        No transaction is open while the ledger is called: the command is decided on what
+        the projection holds (refusals before anything is appended), appended, then decided
+        again where the ledger put it (its time, the credit limit before it) and projected,
+        exactly as a replay will decide it."""
         received = time.perf_counter()
         signed = SignedCommand.from_wire(command)
         typed = parse_command(signed.type, signed.signer, signed.body)
         require_stream(typed, signed.stream)
         self._authenticate(signed)
-        applied = []
         with self.db.transaction() as session:
-            projection = self._projection(session)
-            projection.lock(signed.stream)
-            if projection.processed(signed.entry_id):  # the same signed command again
-                receipt = self.ledger.append(command)
-                return self._answer(projection, signed, receipt, None)
-            if signed.expected_version > projection.version(signed.stream):
-                applied += projection.catch_up(signed.stream, self._read_stream)
-            projection.require_version(signed.stream, signed.expected_version)
-            state = projection.state(signed.stream)
-            now = self.clock()
-            # refusals before anything is appended; then decided again where the ledger put
-            # it (its time, the credit limit before it), exactly as a replay will decide it
-            decide(state, typed, projection.lookups.context(now, projection.records))
-            receipt = self.ledger.append(command)
-            entry = Entry.from_receipt(receipt)
-            applied.append((entry, self._apply(projection, entry)))
-            decision_ms = round((time.perf_counter() - received) * 1000, 3)
+            already = Reading(session, self._lookups()).processed(signed.entry_id)
+        if already:  # the same signed command again: the ledger answers with its receipt
+            return self._answer(signed, self.ledger.append_one(command), None)
+        now = self._decide(signed, typed)
+        with self.projector.appending([signed.entry_id]):
+            receipt = self.ledger.append_one(command)
+            entry = LedgerEntry.from_receipt(receipt)
+            self._project([entry])
+        decision_ms = round((time.perf_counter() - received) * 1000, 3)
+        with self.db.transaction() as session:
             record_decision_time(session, entry, decision_ms, now)
-            answer = self._answer(projection, signed, receipt, decision_ms)
-        self._dispatch(applied)
-        return answer
+        return self._answer(signed, receipt, decision_ms)
 
     @event_handler("ledger", "entries_committed")
     def apply_committed(self, payload: dict) -> None:
         """Heal the projection from the ledger: apply entries on invoices streams that did not
-        come through ``submit`` (or whose submit died after the ledger committed)."""
-        for record in payload.get("entries", []):
-            if kind_of(record["envelope"]["stream"]) and not self._processed(record["entry_id"]):
-                self._heal(Entry.from_record(record))
+        come through ``submit`` (or whose submit died after the ledger committed), as the
+        ledger holds them: the event only says where to read."""
+        self._projection().heal(payload, self._project)
 
-    @timer(interval=SWEEP_SECONDS, eager=True)
+    @configured_timer("INVOICES_SWEEP_SECONDS", 30, eager=True)
     def sweep(self) -> None:
         """Apply what this service never heard of (its first start on an existing ledger, an
         event lost on the way): each stream prefix is read from its mark on."""
         for prefix in PREFIXES:
             with self.db.transaction() as session:
                 after = last = sweep_mark(session, prefix)
-            for record in paged(self.ledger.read_entries, prefix, after, PAGE):
-                if not self._processed(record["entry_id"]):
-                    self._heal(Entry.from_record(record))
-                last = record["sequence"]
+            for page in paging.pages(self.ledger.read_entries, after=after, prefix=prefix):
+                self._project([LedgerEntry.from_record(record) for record in page])
+                last = page[-1]["sequence"]
             if last > after:
                 with self.db.transaction() as session:
                     set_sweep_mark(session, prefix, last)
+
+    @configured_timer("INVOICES_OUTBOX_SECONDS", 5)
+    def publish_outbox(self) -> None:
+        """Dispatch events a crash left committed but unsent."""
+        self._projection().relay()
 
     @rpc
     def get_invoice(self, number: str, as_party: str) -> dict:
@@ -128,7 +125,7 @@ class InvoicesService:
         number, issue_date = body.text("number", INVOICE_NUMBER), body.day("issue_date")
         total_fen = body.integer("total_fen")
         with self.db.transaction() as session:
-            invoice = self._projection(session).records.invoice(number)
+            invoice = Reading(session, self._lookups()).records.invoice(number)
         return public_verification(invoice, number, issue_date, total_fen)
 
     @rpc
@@ -166,22 +163,56 @@ class InvoicesService:
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def _projection(self, session) -> Projection:
+    def _lookups(self) -> Lookups:
         credit_limit_at = credit_limits.limit_lookup(self.settings, self.credit)
-        lookups = Lookups(self.ledger.party_kind, self.ledger.credit_code_of, credit_limit_at)
-        return Projection(session, lookups)
+        return Lookups(self.ledger.party_kind, self.ledger.credit_code_of, credit_limit_at)
 
-    @staticmethod
-    def _apply(projection: Projection, entry: Entry) -> list:
-        try:
-            return projection.apply(entry)
-        except credit_limits.CreditUnavailable:
-            raise CommandRejected(
-                "CREDIT_UNAVAILABLE",
-                "recorded on the ledger; the assessment waits for the credit service "
-                "(re-submit the same command, or read the financing later)",
-                {"entry_id": entry.entry_id, "sequence": entry.sequence},
-            ) from None
+    def _projection(self) -> Projection:
+        applier = InvoicesApplier(self._lookups())
+        return self.projector.projection(self.db, self.ledger.read_entries, self.dispatch, applier)
+
+    def _decide(self, signed: SignedCommand, typed) -> object:
+        """The domain's refusal, if any, on what the projection holds at the signed version
+        (caught up from the ledger if it lags); returns the time it was decided at."""
+        stream = signed.stream
+        with self.db.transaction() as session:
+            position = TRACKING.read(session, [stream])[stream]
+        if signed.expected_version > position.version:
+            read = self.ledger.read_entries
+            self._project(paging.stream_entries(read, stream, position.last_sequence))
+        with self.db.transaction() as session:
+            reading = Reading(session, self._lookups())
+            reading.require_version(stream, signed.expected_version)
+            now = self.clock()
+            decide(reading.state(stream), typed, reading.lookups.context(now, reading.records))
+        return now
+
+    def _project(self, entries: Iterable[LedgerEntry]) -> None:
+        """Project entries in sequence order. Before a decision that reads other streams, every
+        earlier entry on the service's streams is applied (read from the ledger from the
+        sweep's marks on), so it reads what a replay in global order presents."""
+        projection = self._projection()
+        for entry in sorted(entries, key=lambda item: item.sequence):
+            try:
+                if reads_other_streams(entry.stream):
+                    self._catch_up_before(projection, entry.sequence)
+                projection.project([entry])
+            except credit_limits.CreditUnavailable:
+                raise CommandRejected(
+                    "CREDIT_UNAVAILABLE",
+                    "recorded on the ledger; the assessment waits for the credit service "
+                    "(re-submit the same command, or read the financing later)",
+                    {"entry_id": entry.entry_id, "sequence": entry.sequence},
+                ) from None
+
+    def _catch_up_before(self, projection: Projection, sequence: int) -> None:
+        with self.db.transaction() as session:
+            marks = {prefix: sweep_mark(session, prefix) for prefix in PREFIXES}
+        read = paging.merged(self.ledger.read_entries, PREFIXES, after=marks, until=sequence)
+        projection.project(list(read))
+        with self.db.transaction() as session:
+            for prefix in PREFIXES:
+                set_sweep_mark(session, prefix, sequence - 1)
 
     def _reader(self, party_id: str) -> Reader:
         party_id = _argument("as_party", party_id, PARTY)
@@ -191,11 +222,12 @@ class InvoicesService:
     def _read(self, as_party: str, read):
         reader = self._reader(as_party)
         with self.db.transaction() as session:
-            return read(Views(self._projection(session), reader))
+            return read(Views(Reading(session, self._lookups()), reader))
 
-    def _answer(self, projection, signed, receipt: dict, decision_ms: float | None) -> dict:
+    def _answer(self, signed, receipt: dict, decision_ms: float | None) -> dict:
         reader = self._reader(signed.signer)
-        view = Views(projection, reader).of_stream(signed.stream)
+        with self.db.transaction() as session:
+            view = Views(Reading(session, self._lookups()), reader).of_stream(signed.stream)
         answer = {"receipt": receipt, kind_of(signed.stream): view}
         return answer if decision_ms is None else {**answer, "decision_ms": decision_ms}
 
@@ -210,32 +242,6 @@ class InvoicesService:
         public_key, distinguishing_id = key
         if not verify(public_key, signed.message, signed.signature, distinguishing_id):
             raise CommandRejected("SIGNATURE_MISMATCH", "the signature does not verify")
-
-    def _processed(self, entry_id: str) -> bool:
-        with self.db.transaction() as session:
-            return self._projection(session).processed(entry_id)
-
-    def _heal(self, entry: Entry) -> None:
-        with self.db.transaction() as session:
-            projection = self._projection(session)
-            projection.lock(entry.stream)
-            applied = projection.heal(entry, self._read_stream)
-        self._dispatch(applied)
-
-    def _read_stream(self, stream: str, after: int) -> Iterator[dict]:
-        while True:
-            records = self.ledger.read_entries(after, PAGE, stream)
-            yield from (record for record in records if record["envelope"]["stream"] == stream)
-            if len(records) < PAGE:
-                return
-            after = records[-1]["sequence"]
-
-    def _dispatch(self, applied: list) -> None:
-        """After the projection committed: each event under its own name, stamped with its
-        ledger entry (banks subscribe to ``financing_diluted`` and filter on ``bank``)."""
-        for entry, events in applied:
-            for event in events:
-                self.dispatch(event.name, {**event.to_dict(), **entry.stamp()})
 
     # -- portal reads (read-only) ------------------------------------------------------------
 

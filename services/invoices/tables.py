@@ -2,19 +2,21 @@
 
 Every table but ``decision_times`` is a projection: dropping it and replaying the ledger's
 ``invoice:``, ``trade:``, ``consent:`` and ``financing:`` streams in global sequence order
-rebuilds it row for row (``projection.rebuild``).
+rebuilds it row for row (``operations.rebuild``).
 
-- ``streams``            one row per stream: the next expected version and the last sequence.
-- ``processed_entries``  every ledger entry the projection has handled, applied or refused by
-                         the domain, at most once per (stream, version): the idempotency record.
+- ``positions``, ``processed_entries`` (the projection kit's tracking): per stream, the next
+                         expected version and the last sequence; every ledger entry the
+                         projection has handled, applied or refused by the domain (its code),
+                         at most once per (stream, version): the idempotency record.
 - ``events``             the domain events of each applied entry, with entry id, sequence and
                          ledger time; aggregates are loaded by replaying them.
 - ``invoices``, ``claims``, ``trades``, ``consents``, ``financings``: query rows for lists,
   the cross-bank registry and the three-flow status.
 - ``decision_times``     measured time from a command's arrival to its committed answer (not
                          ledger-derived, so a rebuild keeps it).
-- ``sweep_marks``        per stream prefix, the sequence up to which the periodic sweep found
-                         every ledger entry handled.
+- ``sweep_marks``        per stream prefix, the sequence up to which every ledger entry was
+                         found handled (by the periodic sweep, or before a financing decision).
+- ``outbox``             (the kit's) events committed with the projection, not yet dispatched.
 """
 
 from __future__ import annotations
@@ -31,36 +33,15 @@ from sqlalchemy import (
     SmallInteger,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from services.common.projection.tables import projection_tables
 
 SCHEMA = "invoices"
 metadata = MetaData(schema=SCHEMA)
 
-streams = Table(
-    "streams",
-    metadata,
-    Column("stream", Text, primary_key=True),
-    Column("kind", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("last_sequence", BigInteger, nullable=False),
-)
-
-processed_entries = Table(
-    "processed_entries",
-    metadata,
-    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
-    Column("entry_id", Text, nullable=False, unique=True),
-    Column("stream", Text, nullable=False),
-    Column("stream_version", Integer, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("signer", Text, nullable=False),
-    Column("ledger_time", DateTime(timezone=True), nullable=False),
-    Column("outcome", Text, nullable=False),  # "applied" or "refused"
-    Column("refusal_code", Text),
-    UniqueConstraint("stream", "stream_version", name="one_entry_per_stream_version"),
-)
+TRACKING, OUTBOX = projection_tables(metadata)
 
 events = Table(
     "events",
@@ -166,10 +147,10 @@ sweep_marks = Table(
     Column("sequence", BigInteger, nullable=False),  # every entry up to here was handled
 )
 
-# Rebuilt from the ledger; ``decision_times`` is a measurement and survives a rebuild.
+# Rebuilt from the ledger; ``decision_times`` is a measurement and survives a rebuild, and
+# what waits in the outbox is still sent.
 PROJECTION_TABLES = (
-    streams,
-    processed_entries,
+    *TRACKING.tables,
     events,
     invoices,
     claims,

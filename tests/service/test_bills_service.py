@@ -497,21 +497,20 @@ def test_an_entry_appended_straight_to_the_ledger_is_projected_and_published(
 def test_a_gap_in_a_stream_is_filled_from_the_ledger_before_the_later_entry(
     stack, desk, timeline, database_factory
 ):
-    from services.bills import projection
     from services.bills import queries as schemas
     from services.bills.domain import Context
     from services.bills.operations import migrate
+    from services.bills.projection.applying import BillsApplier
+    from services.bills.tables import OUTBOX, TRACKING
     from services.common.dependencies import DatabaseHandle
+    from services.common.projection.paging import stream_entries
+    from services.common.projection.projector import Projection
 
     timeline.go(7, 1)
     core, tier1, tier2 = (desk.admit() for _ in range(3))
     number = desk.deliver(core, desk.admit("bank"), tier1, timeline.date(12, 1))
     desk.endorse(tier1, number, 1, 10_000_000, tier2)
     stream = f"bill:{number}"
-
-    def read_stream(name):
-        records = desk.rpc.ledger.read_entries(-1, 1000, name)
-        return [projection.Entry.from_record(r) for r in records if r["envelope"]["stream"] == name]
 
     def context_for(entry):
         def kind(party_id):
@@ -527,8 +526,12 @@ def test_a_gap_in_a_stream_is_filled_from_the_ledger_before_the_later_entry(
     migrate(scratch)
     engine = create_engine(scratch["DATABASE_URL"])
     db = DatabaseHandle(engine, sessionmaker(bind=engine, expire_on_commit=False))
-    latest = read_stream(stream)[-1]
-    applied = projection.project(db, [latest], read_stream, context_for)
+    read_entries = desk.rpc.ledger.read_entries
+    latest = stream_entries(read_entries, stream)[-1]
+    scratch_projection = Projection(
+        TRACKING, OUTBOX, db, read_entries, lambda *event: None, BillsApplier(context_for)
+    )
+    applied = scratch_projection.project([latest])
     assert [a.entry.version for a in applied] == list(range(latest.version + 1))
     with db.transaction() as session:
         assert schemas.bill_view(session, number) == desk.rpc.bills.get_bill(number)
@@ -536,7 +539,7 @@ def test_a_gap_in_a_stream_is_filled_from_the_ledger_before_the_later_entry(
 
 
 def test_rebuilding_from_the_ledger_gives_identical_projections(stack, desk, timeline):
-    from services.bills.tables import bills, entries, history, processed, sub_ranges
+    from services.bills.tables import TRACKING, bills, history, sub_ranges
 
     timeline.go(3, 3)
     core, tier1, tier2 = (desk.admit() for _ in range(3))
@@ -550,7 +553,7 @@ def test_rebuilding_from_the_ledger_gives_identical_projections(stack, desk, tim
                 table.name: connection.execute(
                     select(table).order_by(*table.primary_key.columns)
                 ).all()
-                for table in (processed, entries, history, bills, sub_ranges)
+                for table in (*TRACKING.tables, history, bills, sub_ranges)
             }
         numbers = [row.package_no for row in tables["bills"]]
         return tables, [desk.rpc.bills.get_bill(n) for n in numbers]
@@ -560,6 +563,6 @@ def test_rebuilding_from_the_ledger_gives_identical_projections(stack, desk, tim
     rebuilt = desk.rpc.bills.rebuild()
     after_tables, after_views = snapshot()
     engine.dispose()
-    assert rebuilt["entries"] == len(before_tables["entries"])
+    assert rebuilt["entries"] == len(before_tables["processed_entries"])
     assert after_tables == before_tables
     assert after_views == before_views

@@ -22,7 +22,8 @@ from ledger import NoteKey, sign_command, verify_checkpoint
 from ledger.commands import parse_time
 from services.bankapi import contract, topology
 from services.common.errors import CommandRejected
-from services.credit.domain.book import CHINA, CreditBook
+from services.credit.domain.book import CreditBook
+from services.credit.domain.facts import CHINA
 from services.credit.domain.features import take_snapshot
 from services.credit.domain.history import instants, point
 from services.credit.domain.scorecard import Scorecard
@@ -368,13 +369,13 @@ def test_new_entries_invalidate_the_cached_score(stack, world, history):
 def test_redelivered_entries_change_nothing(stack, history):
     from nameko.standalone.events import event_dispatcher
 
-    from services.credit.tables import cursor, entries
+    from services.credit.tables import TRACKING, entries
 
     def state():
         with stack.engine.connect() as connection:
             return (
                 connection.scalar(select(func.count()).select_from(entries)),
-                connection.scalar(select(cursor.c.next_sequence)),
+                connection.scalar(select(TRACKING.positions.c.version)),
             )
 
     stack.rpc.credit.get_score(history.smes[0])  # caught up with the ledger

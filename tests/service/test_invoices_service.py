@@ -442,6 +442,41 @@ def test_a_gap_in_the_entries_heard_is_filled_from_the_ledger(
     assert eventually(confirmed)["version"] == 2
 
 
+def other_sessions(connection, condition: str) -> int:
+    """Sessions on ``connection``'s database, besides its own, that meet ``condition``."""
+    from sqlalchemy import text
+
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    return connection.execute(
+        text(f"{query} AND pid <> pg_backend_pid() AND {condition}")
+    ).scalar_one()
+
+
+def test_a_submit_holds_no_transaction_open_while_the_ledger_decides(
+    desk, rpc, seller, buyer, ledger_config, invoices_config
+):
+    """The ledger is held up (its entries table locked) while an invoice is submitted: the
+    invoices service waits on the ledger with no transaction (and no lock) of its own open."""
+    from sqlalchemy import text
+
+    wire = desk.wire(seller, "invoice.issue", desk.invoice(seller, buyer))
+    ledger_db = create_engine(ledger_config["DATABASE_URL"])
+    invoices_db = create_engine(invoices_config["DATABASE_URL"])
+    with ledger_db.connect() as blocker, invoices_db.connect() as watcher:
+        blocker.execute(text("LOCK TABLE ledger.entries IN EXCLUSIVE MODE"))
+        reply = rpc.invoices.submit.call_async(wire)
+        deadline = eventlet.hubs.get_hub().clock() + 10
+        while not other_sessions(blocker, "wait_event_type = 'Lock'"):  # the append waits
+            assert eventlet.hubs.get_hub().clock() < deadline, "the append never reached the lock"
+            eventlet.sleep(0.05)
+        open_transactions = other_sessions(watcher, "state LIKE 'idle in transaction%'")
+        blocker.rollback()
+    assert reply.result()["invoice"]["status"] == "issued"
+    ledger_db.dispose()
+    invoices_db.dispose()
+    assert open_transactions == 0
+
+
 def _snapshot(database_url: str) -> dict[str, list[tuple]]:
     engine = create_engine(database_url)
     with engine.connect() as connection:

@@ -330,6 +330,37 @@ def test_no_json_body_makes_the_gateway_answer_5xx(portal, path, body):
         assert error_code(response)
 
 
+def test_a_credit_service_that_never_answers_gives_a_503_in_time(stack, world):
+    """The insight routes call credit through the timed proxy, as every other route calls its
+    service: no request waits forever on a reply that never comes."""
+    import time
+
+    import eventlet
+    from nameko.containers import ServiceContainer
+    from nameko.rpc import rpc
+
+    class SilentCredit:
+        name = "credit"  # this stack runs no credit service: the impostor takes its name
+
+        @rpc
+        def get_score(self, party):
+            eventlet.sleep(3600)
+
+    silent = ServiceContainer(SilentCredit, stack.config)
+    silent.start()
+    url, stop = start_gateway(stack, RPC_TIMEOUT_SECONDS=1)
+    try:
+        portal = Portal(url)
+        assert portal.login(world["user"]).status_code == 200
+        started = time.monotonic()
+        response = portal.get("/api/v1/credit", timeout=20)
+        assert (response.status_code, error_code(response)) == (503, "SERVICE_UNAVAILABLE")
+        assert time.monotonic() - started < 10
+    finally:
+        stop()
+        silent.kill()
+
+
 # -- browser key enrolment -----------------------------------------------------------------
 
 

@@ -63,6 +63,37 @@ def test_a_domain_imports_no_infrastructure_and_no_adapter(domain):
     assert offending(sorted(domain.rglob("*.py")), forbidden) == []
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_siblings(path: Path, modules: set[str]) -> set[str]:
+    """The modules of ``modules`` that ``path`` imports (``from pkg import sub`` names the
+    submodule ``pkg.sub``, not the package)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in modules)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            subs = {f"{node.module}.{alias.name}" for alias in node.names} & modules
+            found.update(subs or ({node.module} & modules))
+    return found
+
+
+@pytest.mark.parametrize("domain", DOMAINS, ids=lambda path: path.parent.name)
+def test_no_two_modules_of_a_domain_import_each_other(domain):
+    paths = {module_name(path): path for path in domain.rglob("*.py")}
+    imports = {name: imported_siblings(path, set(paths)) - {name} for name, path in paths.items()}
+    mutual = sorted(
+        f"{first} <-> {second}"
+        for first, found in imports.items()
+        for second in found
+        if first < second and first in imports[second]
+    )
+    assert mutual == []
+
+
 def test_the_running_credit_service_imports_nothing_of_its_training():
     running = [p for p in (ROOT / "services" / "credit").glob("*.py")]
     running += sorted((ROOT / "services" / "credit" / "domain").rglob("*.py"))

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.common.projection.entry import LedgerEntry
 from services.credit.domain.assessment import assess
 from services.credit.domain.book import CreditBook
 from services.credit.domain.features import take_snapshot
@@ -244,7 +245,7 @@ def test_new_entries_touch_the_parties_they_concern():
     records = scene.records()
     book = CreditBook().apply_all(records)
     payment = next(r for r in records if r["envelope"]["type"] == "invoice.record_payment")
-    touched = touched_parties(book, [payment])
+    touched = touched_parties(book, [LedgerEntry.from_record(payment)])
     invoice = book.invoices[payment["envelope"]["body"]["number"]]
     assert set(touched) == {invoice.seller, invoice.buyer}
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 READ = re.compile(r"""(?:config|settings)(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")
 TIMER = re.compile(r"""configured_timer\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 # set by a test or a command for one run, never by an operator
-NOT_SETTINGS = {"BILLCHAIN_CONFIG"}
+NOT_SETTINGS = {"BILLCHAIN_CONFIG", "FAULT_KILL_BEFORE_DISPATCH"}
 
 
 def settings_the_code_reads() -> dict[str, str]:

@@ -1,218 +1,62 @@
 """The credit book: ledger entries folded into the facts credit features are computed from.
 
-``CreditBook.apply(record)`` takes ledger records in sequence order — the leaf records of
-``read_entries`` and ``entries_committed`` (``{sequence, entry_id, envelope, ledger_time}``)
-— and keeps, per invoice, trade, bill, financing and party, what happened and which entry
-said so. It never refuses: an entry it cannot use (unknown type, a reference to nothing, a
-malformed body that some direct append let through) is counted in ``skipped`` and changes
-nothing, so a replay of the same entries always gives the same book. Records at or below the
-last applied sequence are ignored (idempotent by ledger sequence).
+``CreditBook.apply(entry)`` takes ledger entries in sequence order — ``LedgerEntry`` values or
+the leaf records of ``read_entries`` and ``entries_committed`` (``{sequence, entry_id,
+envelope, ledger_time}``) — and keeps, per invoice, trade, bill, financing and party, what
+happened and which entry said so (``facts``; how each entry type changes them:
+``book_rules``). It never refuses: an entry it cannot use (unknown type, a reference to
+nothing, a malformed body that some direct append let through) is counted in ``skipped`` and
+changes nothing, so a replay of the same entries always gives the same book. Entries at or
+below the last applied sequence are ignored (idempotent by ledger sequence).
 
 Pure: no nameko, no database. The service, the training command and the tests share it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
-from ledger.commands import parse_time
+from services.common.projection.entry import LedgerEntry
+from services.credit.domain.book_rules import HANDLERS
+from services.credit.domain.facts import Facts
 
-CHINA = timezone(timedelta(hours=8))
 RELEVANT_STREAMS = ("party", "programme", "payment", "trade", "invoice", "bill", "financing")
 
 
-def is_relevant(record: dict) -> bool:
+def is_relevant(entry: LedgerEntry) -> bool:
     """Whether the credit book reads this entry (the service stores only these)."""
-    stream = record.get("envelope", {}).get("stream", "")
-    return stream.split(":", 1)[0] in RELEVANT_STREAMS
+    return entry.kind in RELEVANT_STREAMS
 
 
-def china_day(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
-
-
-def quantity_micro(text) -> int:
-    """A decimal quantity string (≤ 6 places) as millionths; 0 when it is not one."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text * 10**6
-    whole, _, fraction = str(text).partition(".")
-    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 6:
-        return 0
-    return int(whole) * 10**6 + int(fraction.ljust(6, "0") or 0)
-
-
-@dataclass
-class PartyFacts:
-    party_id: str
-    kind: str
-    credit_code: str | None
-    admitted_at: datetime
-    admit_entry: str
-    sales: list[str] = field(default_factory=list)  # invoice numbers, as seller
-    purchases: list[str] = field(default_factory=list)  # as buyer
-    dishonours: list[tuple[datetime, int, list[str]]] = field(default_factory=list)
-    duplicate_attempts: list[list[str]] = field(default_factory=list)
-    reversals_after_financing: list[list[str]] = field(default_factory=list)
-    discounts: list[tuple[datetime, int, date, list[str]]] = field(default_factory=list)
-    financings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TradeFacts:
-    trade_id: str
-    seller: str
-    buyer: str
-    prices: dict[str, int]
-    value: int
-    entries: list[str]
-    signed: bool = False
-    shipped: int = 0
-    received: int = 0
-    invoices: list[str] = field(default_factory=list)
-
-    def value_of(self, lines) -> int:
-        total = 0
-        for line in lines:
-            price = self.prices.get(line.get("item"), 0)
-            total += (2 * quantity_micro(line.get("quantity")) * price + 10**6) // (2 * 10**6)
-        return total
-
-
-@dataclass
-class InvoiceFacts:
-    number: str
-    seller: str
-    buyer: str | None
-    amount: int
-    tax: int
-    trade_id: str | None
-    issued_at: datetime
-    issue_entry: str
-    confirmed: bool = False
-    due: date | None = None
-    terms_entry: str | None = None
-    reversed_amount: int = 0
-    reversed_tax: int = 0
-    reversal_entries: list[str] = field(default_factory=list)
-    pending_reversal: tuple | None = None
-    paid: int = 0
-    payments: list[tuple[datetime, int, str]] = field(default_factory=list)
-    settled_at: datetime | None = None
-    claims: dict[str, list] = field(default_factory=dict)  # claim_id -> [bank, amount, entry]
-    pledged_in: list[str] = field(default_factory=list)  # financing ids
-
-    @property
-    def total(self) -> int:
-        return self.amount + self.tax
-
-    @property
-    def net_amount(self) -> int:
-        return self.amount - self.reversed_amount
-
-    @property
-    def outstanding(self) -> int:
-        return self.total - self.reversed_amount - self.reversed_tax - self.paid
-
-    @property
-    def claimed(self) -> int:
-        return sum(claim[1] for claim in self.claims.values())
-
-
-@dataclass
-class BillFacts:
-    package_no: str
-    drawer: str
-    acceptor: str
-    amount: int
-    maturity: date
-    ranges: dict[int, list]  # start -> [end, holder]
-    pending: dict[int, tuple] = field(default_factory=dict)
-    presented: dict[int, str] = field(default_factory=dict)  # start -> presentment entry
-
-
-@dataclass
-class FinancingFacts:
-    financing_id: str
-    sme: str
-    bank: str
-    pledges: dict[str, int]
-    amount: int
-    apply_entry: str
-    status: str = "applied"
-    disburse_entry: str | None = None
-    repaid: int = 0
-
-    @property
-    def open(self) -> bool:
-        return self.status in ("applied", "approved") or (
-            self.status == "disbursed" and self.repaid < self.amount
-        )
-
-
-@dataclass(frozen=True)
-class Entry:
-    sequence: int
-    entry_id: str
-    type: str
-    stream: str
-    signer: str
-    body: dict
-    at: datetime
-
-    @classmethod
-    def of(cls, record: dict) -> Entry:
-        envelope = record["envelope"]
-        return cls(
-            record["sequence"],
-            record["entry_id"],
-            envelope["type"],
-            envelope["stream"],
-            envelope["signer"],
-            envelope["body"],
-            parse_time(record["ledger_time"]),
-        )
-
-
-class CreditBook:
+class CreditBook(Facts):
     def __init__(self):
+        super().__init__()
         self.sequence = -1  # the last sequence applied
         self.last_time: datetime | None = None
         self.skipped = 0
-        self.parties: dict[str, PartyFacts] = {}
-        self.by_code: dict[str, str] = {}
-        self.cores: dict[str, tuple[int, str]] = {}  # anchor -> (programme limits, entry)
-        self.trades: dict[str, TradeFacts] = {}
-        self.invoices: dict[str, InvoiceFacts] = {}
-        self.bills: dict[str, BillFacts] = {}
-        self.financings: dict[str, FinancingFacts] = {}
 
     @property
     def tree_size(self) -> int:
         return self.sequence + 1
 
-    def apply_all(self, records) -> CreditBook:
-        for record in records:
-            self.apply(record)
+    def apply_all(self, entries: Iterable[LedgerEntry | Mapping]) -> CreditBook:
+        for entry in entries:
+            self.apply(entry)
         return self
 
-    def apply(self, record: dict) -> bool:
-        """Fold one ledger record in; ``False`` when it was already applied or not used."""
-        if record["sequence"] <= self.sequence:
+    def apply(self, entry: LedgerEntry | Mapping) -> bool:
+        """Fold one ledger entry in; ``False`` when it was already applied or not used."""
+        entry = LedgerEntry.of(entry)
+        if entry.sequence <= self.sequence:
             return False
-        self.sequence = record["sequence"]
-        self.last_time = parse_time(record["ledger_time"])
-        from services.credit.domain.book_rules import HANDLERS
-
-        handler = HANDLERS.get(record["envelope"].get("type"))
+        self.sequence, self.last_time = entry.sequence, entry.at
+        handler = HANDLERS.get(entry.type)
         if handler is None:
             return False
         try:
-            handler(self, Entry.of(record))
+            handler(self, entry)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             self.skipped += 1  # e.g. a body no domain would accept: it changes nothing
             return False
         return True
-
-    def party(self, party_id: str) -> PartyFacts | None:
-        return self.parties.get(party_id)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.credit.domain.book import (
+from services.common.projection.entry import LedgerEntry
+from services.credit.domain.facts import (
     BillFacts,
-    CreditBook,
-    Entry,
+    Facts,
     FinancingFacts,
     InvoiceFacts,
     PartyFacts,
@@ -22,7 +22,7 @@ from services.credit.domain.book import (
 )
 
 
-def admit(book: CreditBook, entry: Entry) -> None:
+def admit(book: Facts, entry: LedgerEntry) -> None:
     body = entry.body
     party = PartyFacts(
         body["party_id"], body["kind"], body.get("credit_code"), entry.at, entry.entry_id
@@ -32,7 +32,7 @@ def admit(book: CreditBook, entry: Entry) -> None:
         book.by_code[party.credit_code] = party.party_id
 
 
-def open_programme(book: CreditBook, entry: Entry) -> None:
+def open_programme(book: Facts, entry: LedgerEntry) -> None:
     anchor = entry.body["anchor"]
     if book.parties.get(entry.signer) is None or book.parties[entry.signer].kind != "bank":
         return
@@ -43,7 +43,7 @@ def open_programme(book: CreditBook, entry: Entry) -> None:
 # -- trade documents --------------------------------------------------------------------------
 
 
-def propose_contract(book: CreditBook, entry: Entry) -> None:
+def propose_contract(book: Facts, entry: LedgerEntry) -> None:
     body = entry.body
     if body["trade_id"] in book.trades or entry.signer not in (body["seller"], body["buyer"]):
         return
@@ -54,21 +54,21 @@ def propose_contract(book: CreditBook, entry: Entry) -> None:
     book.trades[trade.trade_id] = trade
 
 
-def sign_contract(book: CreditBook, entry: Entry) -> None:
+def sign_contract(book: Facts, entry: LedgerEntry) -> None:
     trade = book.trades[entry.body["trade_id"]]
     if entry.signer in (trade.seller, trade.buyer):
         trade.signed = True
         trade.entries.append(entry.entry_id)
 
 
-def dispatch(book: CreditBook, entry: Entry) -> None:
+def dispatch(book: Facts, entry: LedgerEntry) -> None:
     trade = book.trades[entry.body["trade_id"]]
     if entry.signer == trade.seller and trade.signed:
         trade.shipped += trade.value_of(entry.body["lines"])
         trade.entries.append(entry.entry_id)
 
 
-def receive(book: CreditBook, entry: Entry) -> None:
+def receive(book: Facts, entry: LedgerEntry) -> None:
     trade = book.trades[entry.body["trade_id"]]
     if entry.signer == trade.buyer and trade.shipped:
         trade.received += trade.value_of(entry.body["lines"])
@@ -78,7 +78,7 @@ def receive(book: CreditBook, entry: Entry) -> None:
 # -- invoices ---------------------------------------------------------------------------------
 
 
-def issue_invoice(book: CreditBook, entry: Entry) -> None:
+def issue_invoice(book: Facts, entry: LedgerEntry) -> None:
     body = entry.body
     seller = book.parties.get(entry.signer)
     if body["number"] in book.invoices or seller is None:
@@ -97,33 +97,33 @@ def issue_invoice(book: CreditBook, entry: Entry) -> None:
     _link(book, invoice)
 
 
-def _link(book: CreditBook, invoice: InvoiceFacts) -> None:
+def _link(book: Facts, invoice: InvoiceFacts) -> None:
     trade = book.trades.get(invoice.trade_id or "")
     if trade is not None and invoice.number not in trade.invoices:
         trade.invoices.append(invoice.number)
 
 
-def confirm_invoice(book: CreditBook, entry: Entry) -> None:
+def confirm_invoice(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     if entry.signer == invoice.buyer:
         invoice.confirmed = True
 
 
-def link_trade(book: CreditBook, entry: Entry) -> None:
+def link_trade(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     if entry.signer == invoice.seller and invoice.trade_id is None:
         invoice.trade_id = entry.body["trade_id"]
         _link(book, invoice)
 
 
-def agree_terms(book: CreditBook, entry: Entry) -> None:
+def agree_terms(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     if entry.signer == invoice.buyer and invoice.due is None:
         invoice.due = date.fromisoformat(entry.body["due_date"])
         invoice.terms_entry = entry.entry_id
 
 
-def request_reversal(book: CreditBook, entry: Entry) -> None:
+def request_reversal(book: Facts, entry: LedgerEntry) -> None:
     body = entry.body
     invoice = book.invoices[body["number"]]
     if entry.signer != invoice.seller:
@@ -135,20 +135,20 @@ def request_reversal(book: CreditBook, entry: Entry) -> None:
         _reverse(book, invoice, request, entry.entry_id)
 
 
-def approve_reversal(book: CreditBook, entry: Entry) -> None:
+def approve_reversal(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     pending = invoice.pending_reversal
     if entry.signer == invoice.buyer and pending and pending[0] == entry.body["reversal_id"]:
         _reverse(book, invoice, pending, entry.entry_id)
 
 
-def drop_reversal(book: CreditBook, entry: Entry) -> None:
+def drop_reversal(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     if invoice.pending_reversal and invoice.pending_reversal[0] == entry.body["reversal_id"]:
         invoice.pending_reversal = None
 
 
-def _reverse(book: CreditBook, invoice: InvoiceFacts, request: tuple, entry_id: str) -> None:
+def _reverse(book: Facts, invoice: InvoiceFacts, request: tuple, entry_id: str) -> None:
     _, amount, tax, request_entry = request
     entries = sorted({request_entry, entry_id})
     if invoice.claimed > 0:
@@ -169,20 +169,20 @@ def _fit_claims(invoice: InvoiceFacts) -> None:
             excess -= cut
 
 
-def claim_financing(book: CreditBook, entry: Entry) -> None:
+def claim_financing(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     if book.parties.get(entry.signer) and book.parties[entry.signer].kind == "bank":
         claim = [entry.signer, int(entry.body["amount_fen"]), entry.entry_id]
         invoice.claims[entry.body["claim_id"]] = claim
 
 
-def release_claim(book: CreditBook, entry: Entry) -> None:
+def release_claim(book: Facts, entry: LedgerEntry) -> None:
     claim = book.invoices[entry.body["number"]].claims[entry.body["claim_id"]]
     if claim[0] == entry.signer:
         claim[1] -= min(claim[1], int(entry.body.get("amount_fen") or claim[1]))
 
 
-def record_payment(book: CreditBook, entry: Entry) -> None:
+def record_payment(book: Facts, entry: LedgerEntry) -> None:
     invoice = book.invoices[entry.body["number"]]
     amount = min(int(entry.body["amount_fen"]), max(0, invoice.outstanding))
     if amount <= 0:
@@ -200,7 +200,7 @@ def record_payment(book: CreditBook, entry: Entry) -> None:
 # -- bills ------------------------------------------------------------------------------------
 
 
-def issue_bill(book: CreditBook, entry: Entry) -> None:
+def issue_bill(book: Facts, entry: LedgerEntry) -> None:
     body = entry.body
     if body["package_no"] in book.bills:
         return
@@ -212,11 +212,11 @@ def issue_bill(book: CreditBook, entry: Entry) -> None:
     book.bills[bill.package_no] = bill
 
 
-def _bill(book: CreditBook, entry: Entry) -> BillFacts:
+def _bill(book: Facts, entry: LedgerEntry) -> BillFacts:
     return book.bills[entry.stream.split(":", 1)[1]]
 
 
-def request_transfer(book: CreditBook, entry: Entry) -> None:
+def request_transfer(book: Facts, entry: LedgerEntry) -> None:
     """Endorsement and discount requests; the counterparty's ``bill.sign`` completes them."""
     bill, body = _bill(book, entry), entry.body
     counterparty = body.get("endorsee") or body.get("bank")
@@ -224,7 +224,7 @@ def request_transfer(book: CreditBook, entry: Entry) -> None:
     bill.pending[start] = (entry.type, entry.signer, counterparty, end, entry.entry_id)
 
 
-def sign_transfer(book: CreditBook, entry: Entry) -> None:
+def sign_transfer(book: Facts, entry: LedgerEntry) -> None:
     bill = _bill(book, entry)
     pending = bill.pending.pop(int(entry.body["start"]), None)
     if pending is None:
@@ -251,15 +251,15 @@ def _split(bill: BillFacts, start: int, end: int) -> None:
             return
 
 
-def drop_request(book: CreditBook, entry: Entry) -> None:
+def drop_request(book: Facts, entry: LedgerEntry) -> None:
     _bill(book, entry).pending.pop(int(entry.body["start"]), None)
 
 
-def present_payment(book: CreditBook, entry: Entry) -> None:
+def present_payment(book: Facts, entry: LedgerEntry) -> None:
     _bill(book, entry).presented[int(entry.body["start"])] = entry.entry_id
 
 
-def dishonour(book: CreditBook, entry: Entry) -> None:
+def dishonour(book: Facts, entry: LedgerEntry) -> None:
     bill = _bill(book, entry)
     start = int(entry.body["start"])
     if entry.signer != bill.acceptor or start not in bill.presented:
@@ -272,7 +272,7 @@ def dishonour(book: CreditBook, entry: Entry) -> None:
 # -- financing --------------------------------------------------------------------------------
 
 
-def apply_for_financing(book: CreditBook, entry: Entry) -> None:
+def apply_for_financing(book: Facts, entry: LedgerEntry) -> None:
     body = entry.body
     sme = book.parties[entry.signer]
     pledges = {item["number"]: int(item["amount_fen"]) for item in body["invoices"]}
@@ -290,7 +290,7 @@ def apply_for_financing(book: CreditBook, entry: Entry) -> None:
             book.invoices[number].pledged_in.append(financing.financing_id)
 
 
-def _duplicate_evidence(book: CreditBook, financing: FinancingFacts) -> list[str]:
+def _duplicate_evidence(book: Facts, financing: FinancingFacts) -> list[str]:
     """Entries showing a pledged invoice is already financed or pledged elsewhere, still open."""
     evidence = []
     for number, amount in financing.pledges.items():
@@ -306,28 +306,28 @@ def _duplicate_evidence(book: CreditBook, financing: FinancingFacts) -> list[str
     return sorted(set(evidence))
 
 
-def _financing(book: CreditBook, entry: Entry) -> FinancingFacts | None:
+def _financing(book: Facts, entry: LedgerEntry) -> FinancingFacts | None:
     financing = book.financings[entry.body["financing_id"]]
     return financing if entry.signer == financing.bank else None
 
 
-def approve(book: CreditBook, entry: Entry) -> None:
+def approve(book: Facts, entry: LedgerEntry) -> None:
     if financing := _financing(book, entry):
         financing.status = "approved"
 
 
-def decline(book: CreditBook, entry: Entry) -> None:
+def decline(book: Facts, entry: LedgerEntry) -> None:
     if financing := _financing(book, entry):
         financing.status = "declined"
 
 
-def disburse(book: CreditBook, entry: Entry) -> None:
+def disburse(book: Facts, entry: LedgerEntry) -> None:
     if financing := _financing(book, entry):
         financing.status = "disbursed"
         financing.disburse_entry = entry.entry_id
 
 
-def repay(book: CreditBook, entry: Entry) -> None:
+def repay(book: Facts, entry: LedgerEntry) -> None:
     if financing := _financing(book, entry):
         financing.repaid += int(entry.body["amount_fen"])
 

@@ -34,7 +34,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from services.credit.domain.book import CreditBook, InvoiceFacts, china_day
+from services.credit.domain.book import CreditBook
+from services.credit.domain.facts import InvoiceFacts, china_day
 
 FEATURE_VERSION = "credit-features/1"
 MATCH_GRACE = timedelta(days=7)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import count
 
-from services.credit.domain.book import CHINA
+from services.credit.domain.facts import CHINA
 from services.credit.errors import CreditHistoryPointsInvalid
 
 DEFAULT_POINTS = 12

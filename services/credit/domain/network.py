@@ -21,7 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from services.credit.domain.book import CreditBook, china_day
+from services.credit.domain.book import CreditBook
+from services.credit.domain.facts import china_day
 
 ALPHA = 0.85
 ROUNDS = 40

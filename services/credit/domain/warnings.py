@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from services.common.projection.entry import LedgerEntry
 from services.credit.domain.book import CreditBook
 from services.credit.domain.scorecard import KNOCKOUT_GRADE, MASTER_SCALE
 
@@ -48,23 +49,22 @@ class CreditAlertRaised:
 EVENT_TYPES = {CreditAlertRaised.name: CreditAlertRaised}  # what the credit service dispatches
 
 
-def touched_parties(book: CreditBook, records: list[dict]) -> dict[str, list[str]]:
-    """Enterprises whose features the records may change → the entry ids concerning each."""
+def touched_parties(book: CreditBook, entries: list[LedgerEntry]) -> dict[str, list[str]]:
+    """Enterprises whose features the entries may change → the entry ids concerning each."""
     touched: dict[str, list[str]] = {}
-    for record in records:
-        for party in _concerned(book, record):
+    for entry in entries:
+        for party in _concerned(book, entry):
             facts = book.parties.get(party)
             if facts is not None and facts.kind == "enterprise":
-                touched.setdefault(party, []).append(record["entry_id"])
+                touched.setdefault(party, []).append(entry.entry_id)
     return touched
 
 
-def _concerned(book: CreditBook, record: dict) -> set[str]:
-    envelope = record["envelope"]
-    body = envelope.get("body") or {}
-    parties = {envelope.get("signer")}
+def _concerned(book: CreditBook, entry: LedgerEntry) -> set[str]:
+    body = entry.body if isinstance(entry.body, dict) else {}
+    parties = {entry.signer}
     parties.update(body[key] for key in NAMED_PARTIES if isinstance(body.get(key), str))
-    kind, _, key = envelope.get("stream", "").partition(":")
+    kind, key = entry.kind, entry.key
     if kind in ("invoice", "payment") and key in book.invoices:
         invoice = book.invoices[key]
         parties.update({invoice.seller, invoice.buyer})
@@ -73,7 +73,7 @@ def _concerned(book: CreditBook, record: dict) -> set[str]:
     elif kind == "bill" and key in book.bills:
         bill = book.bills[key]
         parties.update({bill.acceptor, *(holder for _, holder in bill.ranges.values())})
-        if envelope.get("type") == "bill.dishonour":  # contagion reaches its suppliers
+        if entry.type == "bill.dishonour":  # contagion reaches its suppliers
             parties.update(_suppliers(book, bill.acceptor))
     elif kind == "financing" and key in book.financings:
         parties.add(book.financings[key].sme)

@@ -1,13 +1,12 @@
-"""The credit projection tables (schema ``credit``) and the cursor's first row.
+"""The credit projection tables (schema ``credit``).
 
 Revision ID: 0001
 Revises:
 """
 
 from alembic import op
-from sqlalchemy import insert
 
-from services.credit.tables import cursor, metadata
+from services.credit.tables import metadata
 
 revision = "0001"
 down_revision = None
@@ -17,7 +16,6 @@ depends_on = None
 
 def upgrade():
     metadata.create_all(op.get_bind())
-    op.get_bind().execute(insert(cursor).values(id=1, next_sequence=0, last_ledger_time=None))
 
 
 def downgrade():
