@@ -506,6 +506,29 @@ def test_rebuilding_from_the_ledger_yields_identical_projections(
         assert after[name] == rows, f"{name} differs after the rebuild"
 
 
+def test_financings_racing_claims_on_their_invoices_are_decided_as_a_replay_decides_them(
+    desk, rpc, invoices_config, seller, buyer, bank, other_bank
+):
+    """Each application pledges an invoice that another bank claims at the same moment: the
+    ledger orders the two, and the assessment must see the claim exactly when the ledger put
+    it first — the live decision, with no lock across streams, equals the rebuild's."""
+    desk.submit(seller, "consent.grant", {"bank": bank.id})
+    for _ in range(3):
+        _, number = desk.matched_trade(seller, buyer)
+        pledge = {"number": number, "amount_fen": TOTAL}
+        body = {"financing_id": random_id("fin"), "bank": bank.id, "invoices": [pledge]}
+        application = desk.wire(seller, "financing.apply", {**body, "amount_fen": 90_000})
+        rival = {"number": number, "claim_id": random_id("claim"), "amount_fen": TOTAL}
+        claim = desk.wire(other_bank, "invoice.claim_financing", rival)
+        replies = [rpc.invoices.submit.call_async(wire) for wire in (application, claim)]
+        assert codes_of(replies) == ["OK", "OK"]
+    before = _snapshot(invoices_config["DATABASE_URL"])
+    rebuild(invoices_config)
+    after = _snapshot(invoices_config["DATABASE_URL"])
+    for name, rows in before.items():
+        assert after[name] == rows, f"{name} differs after the rebuild"
+
+
 # -- portal reads: financing lists, the entries behind a trade, bill settlements ------------
 
 

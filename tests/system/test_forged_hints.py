@@ -206,6 +206,7 @@ def test_forged_entries_committed_move_no_projection(stack, world):
 
 
 def test_after_forgeries_a_real_entry_is_still_projected_as_the_ledger_holds_it(stack, world):
+    counted_before = {key: refused(*key) for key in EXPECTED}
     stream = world.stream
     body = {"start": 1, "end": MILLION_YUAN, "endorsee": world.third.party_id}
     receipt = stack.rpc.ledger.append_one(world.payee.wire("bill.endorse", stream, 5, body))
@@ -214,3 +215,4 @@ def test_after_forgeries_a_real_entry_is_still_projected_as_the_ledger_holds_it(
         assert time.monotonic() < deadline, "the real entry was not healed"
         eventlet.sleep(0.1)
     assert stack.rpc.bills.get_bill(world.bill)["history"][-1]["entry_id"] == receipt["entry_id"]
+    assert {key: refused(*key) for key in EXPECTED} == counted_before, "a real event is believed"
