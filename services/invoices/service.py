@@ -2,8 +2,10 @@
 
 Invoices, trade documents, the three-flow match, the cross-bank financing registry, consent and
 receivable financing. Every state change arrives signed by its author and is
-appended to the ledger; the tables here are projections of those entries. RPC methods and
-events, with example payloads: ``services/invoices/README.md``.
+appended to the ledger; the tables here are projections of those entries, kept with the
+projection kit (``services.common.projection``). Events are dispatched from the outbox once
+the projection that decided them has committed. RPC methods and events, with example
+payloads: ``services/invoices/README.md``.
 """
 
 from __future__ import annotations
