@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, select, text
 from chaos.platform import CONFIG
 from services.bills.tables import PROJECTION_TABLES as BILLS_TABLES
 from services.credit.domain.book import RELEVANT_STREAMS
-from services.invoices.projection import PREFIXES as INVOICE_PREFIXES
+from services.invoices.projection.streams import PREFIXES as INVOICE_PREFIXES
 from services.invoices.tables import PROJECTION_TABLES as INVOICES_TABLES
 
 
