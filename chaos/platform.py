@@ -92,6 +92,7 @@ class Platform:
             "CLOCK": "system",
             "LEDGER_ORIGIN": "chaos.billchain.local/ledger",
             "LEDGER_KEY_FILE": str(keys / "ledger.pem"),
+            "LEDGER_ED25519_KEY_FILE": str(keys / "ledger-ed25519.pem"),
             "OPERATOR_KEY_FILE": str(keys / "operator.pem"),
             "LOG_LEVEL": "WARNING",
             "METRICS_ADDRESS": "127.0.0.1",
@@ -112,11 +113,13 @@ class Platform:
     def prepare(self) -> None:
         """Keys, the ledger's schema and operator, every service's schema."""
         from ledger import generate_private_key, save_private_key
+        from ledger.ed25519 import generate_ed25519_key, save_ed25519_key
 
         keys = self.work / "keys"
         keys.mkdir(parents=True, exist_ok=True)
         for name in ("ledger", "operator"):
             save_private_key(generate_private_key(), keys / f"{name}.pem")
+        save_ed25519_key(generate_ed25519_key(), keys / "ledger-ed25519.pem")
         with open(self.work / "setup.log", "w") as log:
             for step in (["services.ledger", "bootstrap"], ["deploy.local.migrate_services"]):
                 command = [sys.executable, "-m", *step]
