@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_killed_service_and_a_flushed_redis_under_load_lose_nothing_and_apply_nothing_twice(
